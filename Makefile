@@ -1,0 +1,61 @@
+# MedERP: `make run` serves the demo on http://127.0.0.1:8000; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DJANGO_SETTINGS_MODULE ?= mederp.config.settings
+
+.PHONY: run serve install install-dev migrate demo test test-fast check fmt messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/mederp migrate --noinput
+	$(BIN)/mederp audit keygen >/dev/null
+
+demo: migrate
+	$(BIN)/mederp demo
+
+run: demo
+	@$(BIN)/mederp demo --logins
+	$(BIN)/mederp serve
+
+# The whole suite: PostgreSQL when MEDERP_TEST_DATABASE_URL is set, else SQLite.
+test: install-dev
+	@bash scripts/ensure-chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+check: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+	$(BIN)/mederp makemigrations --check --dry-run
+
+fmt: install-dev
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+messages: install-dev
+	cd src/mederp && ../../$(BIN)/mederp makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/mederp compilemessages
+
+bench: install-dev
+	$(BIN)/mederp bench audit --quick
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""MedERP: compliance-first ERP for medical-device makers and distributors."""

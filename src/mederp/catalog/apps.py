@@ -1,0 +1,9 @@
+"""Catalog master data. Uses: core."""
+
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "mederp.catalog"
+    label = "catalog"
+    verbose_name = "Catalog"

@@ -1,0 +1,17 @@
+"""Shared API schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+          413: ErrorOut, 422: ErrorOut}

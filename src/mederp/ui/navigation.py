@@ -1,0 +1,40 @@
+"""The navigation bar: business areas, each shown only to users who may view it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str
+
+
+@dataclass(frozen=True)
+class NavArea:
+    label: str | Promise
+    items: tuple[NavItem, ...]
+
+
+AREAS: tuple[NavArea, ...] = (
+    NavArea(_("Catalog"), (
+        NavItem(_("Products"), "catalog:product_list", "catalog.view_product"),
+        NavItem(_("Units of measure"), "catalog:uom_list", "catalog.view_unitofmeasure"),
+    )),
+    NavArea(_("Partners"), (
+        NavItem(_("Suppliers & customers"), "partners:partner_list", "partners.view_partner"),
+    )),
+    NavArea(_("Warehouse"), (
+        NavItem(_("Warehouses & locations"), "inventory:warehouse_list",
+                "inventory.view_warehouse"),
+    )),
+    NavArea(_("Compliance"), (
+        NavItem(_("Audit trail"), "core:audit_list", "core.view_auditentry"),
+        NavItem(_("Events (outbox)"), "core:outbox_list", "core.view_outboxevent"),
+    )),
+)

@@ -1,0 +1,87 @@
+"""Shared fixtures: users per role, actors, API clients (session and bearer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mederp.core.actors import Actor
+from mederp.identity.models import User
+from mederp.identity.roles import sync_roles
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    def make(username: str, *roles: str, **extra: Any) -> User:
+        sync_roles()
+        user = User.objects.create_user(username=username, password="Correct-Horse-9", **extra)
+        if roles:
+            from django.contrib.auth.models import Group
+
+            user.groups.set(Group.objects.filter(name__in=roles))
+        return User.objects.get(pk=user.pk)  # fresh permission cache
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., User]) -> User:
+    return make_user("admin", "administrator", printed_name="管理员 Admin")
+
+
+@pytest.fixture
+def admin(admin_user: User) -> Actor:
+    return Actor.for_user(admin_user)
+
+
+@pytest.fixture
+def system() -> Actor:
+    return Actor.system("test")
+
+
+@pytest.fixture
+def api(admin_user: User) -> Client:
+    """A browser-session API client signed in as the administrator, English messages."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def api_as(make_user: Callable[..., User]) -> Callable[..., Client]:
+    def make(*roles: str, lang: str = "en") -> Client:
+        user = make_user(f"u-{'-'.join(roles) or 'none'}", *roles)
+        client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def table_counts() -> dict[str, int]:
+    """Row counts of the kernel tables, to prove a refused request wrote nothing."""
+    from mederp.core.models import AuditEntry, IdempotencyRecord, OutboxEvent
+
+    return {
+        "audit": AuditEntry.objects.count(),
+        "outbox": OutboxEvent.objects.count(),
+        "idempotency": IdempotencyRecord.objects.count(),
+    }
+
+
+@pytest.fixture
+def unchanged() -> Callable[..., Any]:
+    """``with unchanged(Model, ...):`` asserts the block left those tables and the kernel's alone."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def check(*models: Any):  # type: ignore[no-untyped-def]
+        before = (table_counts(), [m.objects.count() for m in models])
+        yield
+        after = (table_counts(), [m.objects.count() for m in models])
+        assert after == before, f"tables changed: {before} -> {after}"
+
+    return check
