@@ -1,6 +1,9 @@
-"""Catalog endpoints: schemas in, a service call, schemas out."""
+"""Catalog endpoints: schemas in, a service call, schemas out.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` in api modules: django-ninja resolves handler
+annotations through the permission wrapper, which needs real types.
+"""
+
 
 from typing import Any
 

@@ -1,6 +1,5 @@
 """Kernel endpoints: read the audit trail and the outbox (events after a cursor)."""
 
-from __future__ import annotations
 
 import datetime as dt
 import json

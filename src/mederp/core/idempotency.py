@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from ninja import Status
 
 from mederp.core import canonical, clock
 from mederp.core.errors import Conflict, ValidationFailed
@@ -50,7 +51,7 @@ def run_idempotent(
     request: HttpRequest,
     body: Any,
     execute: Callable[[], tuple[int, Any]],
-) -> tuple[int, Any] | JsonResponse:
+) -> Status[Any] | JsonResponse:
     """Run ``execute`` once per (principal, key); replay its stored response afterwards.
 
     ``execute`` returns ``(status, json_body)``; the body must already be JSON-safe.
@@ -58,7 +59,7 @@ def run_idempotent(
     key = request.headers.get(HEADER)
     if key is None:
         with transaction.atomic():
-            return execute()
+            return Status(*execute())
     if not (1 <= len(key) <= 255) or not key.isprintable():
         raise IdempotencyKeyInvalid()
     principal = _principal(request)
@@ -79,7 +80,7 @@ def run_idempotent(
         claim.status_code = status
         claim.response_body = canonical.to_json_value(payload)
         claim.save(update_fields=["status_code", "response_body"])
-        return status, payload
+        return Status(status, payload)
 
 
 def _replay(principal: str, key: str, fingerprint: str) -> JsonResponse:
