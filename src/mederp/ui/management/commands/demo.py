@@ -1,0 +1,28 @@
+"""``mederp demo [--logins]``: load the demo plant (idempotent) and optionally print logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from mederp.ui import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo plant (shared/DEMO.md) through the services; safe to run twice."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--logins", action="store_true", help="only print the demo logins")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["logins"]:
+            self.stdout.write("\nMedERP demo — http://127.0.0.1:8000  (password for every user: "
+                              f"{demo.DEMO_PASSWORD})")
+            for username, printed, role in demo.USERS:
+                self.stdout.write(f"  {username:<8} {role:<14} {printed}")
+            self.stdout.write("")
+            return
+        added = demo.load()
+        summary = ", ".join(f"{k} +{v}" for k, v in added.items())
+        self.stdout.write(f"demo plant ready ({summary})")
