@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -50,6 +51,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=[BearerAuth(), SessionAuth()],
     docs_url="/docs",
+    docs_decorator=login_required,
     openapi_url="/openapi.json",
 )
 
