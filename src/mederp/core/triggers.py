@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+# No "%" in this text: Django's PostgreSQL schema editor interpolates the statement client-side
+# (psycopg mogrify), where a bare "%" is a broken placeholder and the migration fails.
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION mederp_refuse_change() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'mederp: % is append-only; % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = 'mederp: ' || TG_TABLE_NAME || ' is append-only; ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 """
