@@ -442,3 +442,20 @@ def test_a_warehouse_with_locations_cannot_be_deleted(warehouse, quarantine):
 
     with pytest.raises(ProtectedError):
         warehouse.delete()
+
+
+@pytest.mark.parametrize("creating", [True, False])
+def test_a_code_taken_by_a_concurrent_request_is_refused_not_a_crash(
+    admin, warehouse, unchanged, monkeypatch, creating
+):
+    """The race the duplicate check cannot see: another transaction inserted the code after the
+    check. The unique index refuses the insert and the service answers as for any duplicate."""
+    from django.db.models import QuerySet
+
+    other = None if creating else services.create_warehouse(admin, code="WH2", name_zh="二号仓")
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)  # the check misses the row
+    with unchanged(*TABLES), pytest.raises(WarehouseCodeTaken):
+        if other is None:
+            services.create_warehouse(admin, code="SZ01", name_zh="另一个")
+        else:
+            services.change_warehouse(admin, other.pk, reason="x", code="SZ01")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core import canonical
@@ -96,6 +96,17 @@ def _location_payload(location: Location) -> dict[str, Any]:
     }
 
 
+def _save_warehouse(warehouse: Warehouse) -> None:
+    """Save; a concurrent request that took the same code first loses on the unique index and is
+    refused like the check above it (invariant 7: never a 500). Locations need no such guard:
+    their writers hold the warehouse's lock."""
+    try:
+        with transaction.atomic():
+            warehouse.save()
+    except IntegrityError:
+        raise WarehouseCodeTaken(value=warehouse.code) from None
+
+
 def _check_location(location: Location) -> None:
     """The temperature rules first (their coded errors beat the database's constraints), then
     the field checks."""
@@ -118,7 +129,7 @@ def create_warehouse(
     validate(warehouse)
     if Warehouse.objects.filter(code=warehouse.code).exists():
         raise WarehouseCodeTaken(value=warehouse.code)
-    warehouse.save()
+    _save_warehouse(warehouse)
     created(actor, warehouse, events.WAREHOUSE_CREATED, _warehouse_payload(warehouse))
     return warehouse
 
@@ -143,7 +154,7 @@ def change_warehouse(
         raise WarehouseCodeTaken(value=warehouse.code)
     if canonical.diff(before, canonical.snapshot(warehouse)):
         warehouse.version += 1
-        warehouse.save()
+        _save_warehouse(warehouse)
         updated(
             actor,
             warehouse,
