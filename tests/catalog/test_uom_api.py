@@ -35,16 +35,23 @@ def test_duplicate_code_is_refused_with_a_stable_code_and_writes_nothing(api, un
 
 def test_error_message_follows_accept_language(api, unchanged):
     post(api, "/api/v1/catalog/uoms", {"code": "EA", "name_zh": "个", "name_en": "each"})
-    r = post(api, "/api/v1/catalog/uoms", {"code": "EA", "name_zh": "个", "name_en": "each"},
-             HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    r = post(
+        api,
+        "/api/v1/catalog/uoms",
+        {"code": "EA", "name_zh": "个", "name_en": "each"},
+        HTTP_ACCEPT_LANGUAGE="zh-Hans",
+    )
     assert r.status_code == 409
     assert "已存在" in r.json()["message"]
 
 
 def test_unknown_field_wrong_type_and_malformed_json_are_refused(api, unchanged):
     with unchanged(UnitOfMeasure):
-        r1 = post(api, "/api/v1/catalog/uoms",
-                  {"code": "EA", "name_zh": "个", "name_en": "each", "colour": "red"})
+        r1 = post(
+            api,
+            "/api/v1/catalog/uoms",
+            {"code": "EA", "name_zh": "个", "name_en": "each", "colour": "red"},
+        )
         r2 = post(api, "/api/v1/catalog/uoms", {"code": 5, "name_zh": [], "name_en": "each"})
         r3 = api.post("/api/v1/catalog/uoms", data="{not json", content_type="application/json")
     assert (r1.status_code, r1.json()["code"]) == (422, "validation_failed")
@@ -57,12 +64,17 @@ def test_change_needs_a_reason(api, unchanged):
     r = post(api, "/api/v1/catalog/uoms", {"code": "EA", "name_zh": "个", "name_en": "each"})
     uom_id = r.json()["id"]
     with unchanged(UnitOfMeasure):
-        bad = api.patch(f"/api/v1/catalog/uoms/{uom_id}", data=json.dumps({"name_en": "Each"}),
-                        content_type="application/json")
+        bad = api.patch(
+            f"/api/v1/catalog/uoms/{uom_id}",
+            data=json.dumps({"name_en": "Each"}),
+            content_type="application/json",
+        )
     assert bad.status_code == 422
-    ok = api.patch(f"/api/v1/catalog/uoms/{uom_id}",
-                   data=json.dumps({"name_en": "Each", "reason": "capitalise"}),
-                   content_type="application/json")
+    ok = api.patch(
+        f"/api/v1/catalog/uoms/{uom_id}",
+        data=json.dumps({"name_en": "Each", "reason": "capitalise"}),
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and ok.json()["version"] == 2
     entry = AuditEntry.objects.filter(action="update").get()
     assert json.loads(entry.changes)["name_en"] == ["each", "Each"]
@@ -79,8 +91,9 @@ def test_idempotency_key_replays_first_response_and_refuses_other_body(api, unch
     first = post(api, "/api/v1/catalog/uoms", body, HTTP_IDEMPOTENCY_KEY="k-1")
     with unchanged(UnitOfMeasure):
         again = post(api, "/api/v1/catalog/uoms", body, HTTP_IDEMPOTENCY_KEY="k-1")
-        other = post(api, "/api/v1/catalog/uoms", {**body, "code": "BX"},
-                     HTTP_IDEMPOTENCY_KEY="k-1")
+        other = post(
+            api, "/api/v1/catalog/uoms", {**body, "code": "BX"}, HTTP_IDEMPOTENCY_KEY="k-1"
+        )
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"

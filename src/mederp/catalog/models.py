@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,3 +25,156 @@ class UnitOfMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_zh}"
+
+
+class Tracking(models.TextChoices):
+    """How each unit is identified in stock (UDI-PI: lot AI 10 or serial AI 21)."""
+
+    NONE = "none", _("none")
+    LOT = "lot", _("lot")
+    SERIAL = "serial", _("serial")
+
+
+class DeviceClass(models.TextChoices):
+    """Risk class (条例 第六条; 21 CFR 860; MDR Annex VIII). ``none`` marks components and
+    materials that are not devices themselves (syringe barrels, stent tubing)."""
+
+    I = "I", _("Class I")  # noqa: E741 - the regulatory name of the class
+    II = "II", _("Class II")
+    III = "III", _("Class III")
+    NONE = "none", _("not a device (component or material)")
+
+
+class ProductStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    INACTIVE = "inactive", _("inactive")
+
+
+#: Lowest storage temperature a label can sensibly state (absolute zero, in °C).
+ABSOLUTE_ZERO_C = Decimal("-273.15")
+
+
+class Product(models.Model):
+    """A device or component, identified by its UDI-DI (GTIN-14; 21 CFR 830.3, MDR Art. 27,
+    唯一标识系统规则 第三条; UDI-01, UDI-03)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200)
+    specification = models.CharField(
+        _("specification / model"), max_length=200, blank=True, default=""
+    )
+    uom = models.ForeignKey(
+        UnitOfMeasure,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("base unit of measure"),
+    )
+    gtin = models.CharField(_("GTIN-14 (UDI-DI)"), max_length=14, unique=True)
+    tracking = models.CharField(_("tracking"), max_length=8, choices=Tracking.choices)
+    shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    storage_min_c = models.DecimalField(
+        _("storage minimum (°C)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ABSOLUTE_ZERO_C)],
+    )
+    storage_max_c = models.DecimalField(
+        _("storage maximum (°C)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ABSOLUTE_ZERO_C)],
+    )
+    device_class = models.CharField(_("device class"), max_length=8, choices=DeviceClass.choices)
+    category_code = models.CharField(_("classification code"), max_length=32)
+    manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True, default="")
+    status = models.CharField(
+        _("status"), max_length=8, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(storage_min_c__isnull=True)
+                    | models.Q(storage_max_c__isnull=True)
+                    | models.Q(storage_min_c__lte=models.F("storage_max_c"))
+                ),
+                name="catalog_product_storage_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    @property
+    def is_device(self) -> bool:
+        return self.device_class != DeviceClass.NONE
+
+
+class Jurisdiction(models.TextChoices):
+    CN = "CN", _("China (NMPA)")
+    US = "US", _("United States (FDA)")
+    EU = "EU", _("European Union (MDR/IVDR)")
+    UK = "UK", _("United Kingdom (MHRA)")
+    JP = "JP", _("Japan (PMDA)")
+    KR = "KR", _("Korea (MFDS)")
+    CA = "CA", _("Canada (Health Canada)")
+    AU = "AU", _("Australia (TGA)")
+    HK = "HK", _("Hong Kong (MDD)")
+    SG = "SG", _("Singapore (HSA)")
+    BR = "BR", _("Brazil (ANVISA)")
+
+
+class RegistrationKind(models.TextChoices):
+    REGISTRATION = "registration", _("registration certificate (注册证)")
+    FILING = "filing", _("filing record (备案凭证)")
+
+
+class Registration(models.Model):
+    """A product's market authorisation in one jurisdiction: 医疗器械注册证 or 备案凭证
+    (条例 第十三条; 经营办法 第三十一条; CN-02, CN-04). Its validity gates purchase and sale
+    (invariant 6)."""
+
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("product"),
+    )
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=4, choices=Jurisdiction.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=RegistrationKind.choices)
+    number = models.CharField(_("certificate number"), max_length=100)
+    scope = models.TextField(_("scope"), blank=True, default="")
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"))
+    holder = models.CharField(_("registrant / holder"), max_length=200, blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["product_id", "jurisdiction", "-valid_until", "id"]
+        verbose_name = _("registration certificate")
+        verbose_name_plural = _("registration certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "number"], name="catalog_registration_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(valid_from__isnull=True)
+                    | models.Q(valid_from__lte=models.F("valid_until"))
+                ),
+                name="catalog_registration_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.number}"

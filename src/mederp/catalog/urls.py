@@ -4,6 +4,20 @@ from mederp.catalog import views
 
 app_name = "catalog"
 urlpatterns = [
+    path("products/", views.product_list, name="product_list"),
+    path("products/new/", views.product_create, name="product_create"),
+    path("products/<int:pk>/", views.product_detail, name="product_detail"),
+    path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
+    path(
+        "products/<int:product_pk>/registrations/new/",
+        views.registration_create,
+        name="registration_create",
+    ),
+    path(
+        "products/<int:product_pk>/registrations/<int:pk>/edit/",
+        views.registration_edit,
+        name="registration_edit",
+    ),
     path("uoms/", views.uom_list, name="uom_list"),
     path("uoms/new/", views.uom_create, name="uom_create"),
     path("uoms/<int:pk>/", views.uom_detail, name="uom_detail"),

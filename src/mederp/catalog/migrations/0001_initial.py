@@ -4,27 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='UnitOfMeasure',
+            name="UnitOfMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=100, verbose_name='Chinese name')),
-                ('name_en', models.CharField(max_length=100, verbose_name='English name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=100, verbose_name="Chinese name")),
+                ("name_en", models.CharField(max_length=100, verbose_name="English name")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'verbose_name': 'unit of measure',
-                'verbose_name_plural': 'units of measure',
-                'ordering': ['code'],
+                "verbose_name": "unit of measure",
+                "verbose_name_plural": "units of measure",
+                "ordering": ["code"],
             },
         ),
     ]

@@ -1,4 +1,4 @@
-"""Catalog pages: thin, calling the same services as the API."""
+"""Unit of measure pages: thin, calling the same services as the API."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def uom_create(request: HttpRequest) -> HttpResponse:
         try:
             d = form.cleaned_data
             uom = services.create_uom(
-                Actor.from_request(request), code=d["code"], name_zh=d["name_zh"],
+                Actor.from_request(request),
+                code=d["code"],
+                name_zh=d["name_zh"],
                 name_en=d["name_en"],
             )
         except DomainError as exc:
@@ -55,7 +57,9 @@ def uom_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and reason_form.is_valid():
         try:
             services.change_uom(
-                Actor.from_request(request), uom.pk, reason=reason_form.cleaned_data["reason"],
+                Actor.from_request(request),
+                uom.pk,
+                reason=reason_form.cleaned_data["reason"],
                 expected_version=int(request.POST.get("version", uom.version)),
                 **form.cleaned_data,
             )
@@ -64,6 +68,13 @@ def uom_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Changes saved."))
             return redirect("catalog:uom_detail", pk=uom.pk)
-    return render(request, "catalog/uom_form.html", {
-        "form": form, "reason_form": reason_form, "uom": uom, "creating": False,
-    })
+    return render(
+        request,
+        "catalog/uom_form.html",
+        {
+            "form": form,
+            "reason_form": reason_form,
+            "uom": uom,
+            "creating": False,
+        },
+    )

@@ -1,4 +1,4 @@
-"""Catalog use cases. The only code that writes catalog tables (invariant 1)."""
+"""Units of measure: create and change (the reference slice every master-data service copies)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,13 @@ UOM_FIELDS = ("code", "name_zh", "name_en", "is_active")
 
 
 def _uom_payload(uom: UnitOfMeasure) -> dict[str, Any]:
-    return {"id": uom.pk, "code": uom.code, "name_zh": uom.name_zh, "name_en": uom.name_en,
-            "is_active": uom.is_active}
+    return {
+        "id": uom.pk,
+        "code": uom.code,
+        "name_zh": uom.name_zh,
+        "name_en": uom.name_en,
+        "is_active": uom.is_active,
+    }
 
 
 @transaction.atomic
@@ -36,7 +41,11 @@ def create_uom(actor: Actor, *, code: str, name_zh: str, name_en: str) -> UnitOf
 
 @transaction.atomic
 def change_uom(
-    actor: Actor, uom_id: int, *, reason: str, expected_version: int | None = None,
+    actor: Actor,
+    uom_id: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
     **changes: Any,
 ) -> UnitOfMeasure:
     authorize(actor, "catalog.change_unitofmeasure")

@@ -1,29 +1,19 @@
-"""Catalog endpoints: schemas in, a service call, schemas out.
-
-No ``from __future__ import annotations`` in api modules: django-ninja resolves handler
-annotations through the permission wrapper, which needs real types.
-"""
-
+"""Units of measure endpoints."""
 
 from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
-from pydantic import ConfigDict, Field
+from ninja import Schema
+from pydantic import Field
 
 from mederp.catalog import services
+from mederp.catalog.api.common import StrictIn, router
 from mederp.catalog.models import UnitOfMeasure
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
 from mederp.core.schemas import ERRORS
-
-router = Router(tags=["catalog"])
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class UomIn(StrictIn):

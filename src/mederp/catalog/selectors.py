@@ -1,0 +1,112 @@
+"""Catalog read queries shared by the UI, the API and other apps' services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from mederp.catalog import rules
+from mederp.catalog.models import DeviceClass, Product, Registration
+from mederp.core import clock
+from mederp.core.models import AuditEntry
+from mederp.core.names import similar_names
+from mederp.core.selectors import with_change_items
+
+
+def business_date() -> dt.date:
+    """Today in the plant's time zone: a certificate valid until 12-01 still covers 12-01
+    in Suzhou even after midnight UTC has passed."""
+    return timezone.localdate(clock.now())
+
+
+def search_products(
+    q: str = "", *, tracking: str = "", device_class: str = "", status: str = ""
+) -> QuerySet[Product]:
+    """Products matching a text search on code, names, GTIN and specification, with filters."""
+    qs = Product.objects.select_related("uom").prefetch_related("registrations")
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(code__icontains=q)
+            | Q(name_zh__icontains=q)
+            | Q(name_en__icontains=q)
+            | Q(gtin__contains=q)
+            | Q(specification__icontains=q)
+        )
+    if tracking:
+        qs = qs.filter(tracking=tracking)
+    if device_class:
+        qs = qs.filter(device_class=device_class)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("code")
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    id: int
+    code: str
+    name: str
+    score: float
+
+
+def near_duplicate_products(
+    name_zh: str, name_en: str, exclude_id: int | None = None
+) -> list[NearDuplicate]:
+    """Existing products whose Chinese or English name resembles the given ones (首营品种 review:
+    one product entered twice splits its stock and certificate history). Best match first."""
+    rows = Product.objects.values_list("id", "code", "name_zh", "name_en")
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
+    products = list(rows)
+    codes = {pk: code for pk, code, _zh, _en in products}
+    best: dict[int, NearDuplicate] = {}
+    by_language = (
+        (name_zh, [(pk, zh) for pk, _code, zh, _en in products]),
+        (name_en, [(pk, en) for pk, _code, _zh, en in products]),
+    )
+    for name, candidates in by_language:
+        for match in similar_names(name, candidates):
+            current = best.get(match.id)
+            if current is None or match.score > current.score:
+                best[match.id] = NearDuplicate(match.id, codes[match.id], match.name, match.score)
+    return sorted(best.values(), key=lambda m: (-m.score, m.code))
+
+
+def registration_status(
+    product: Product, jurisdiction: str, on_date: dt.date | None = None
+) -> rules.RegistrationStatus:
+    """valid / expiring / expired / missing for one market (invariant 6, CN-04). Uses the
+    product's prefetched registrations when there are some."""
+    day = on_date or business_date()
+    certs = [r for r in product.registrations.all() if r.jurisdiction == jurisdiction]
+    return rules.registration_status(certs, day)
+
+
+def registration_statuses(
+    product: Product, on_date: dt.date | None = None
+) -> dict[str, rules.RegistrationStatus]:
+    """Status per jurisdiction the product has certificates in; a device always shows its
+    home market (CN), as ``missing`` when no certificate was entered there."""
+    day = on_date or business_date()
+    markets = sorted({r.jurisdiction for r in product.registrations.all()})
+    if product.device_class != DeviceClass.NONE and rules.HOME_JURISDICTION not in markets:
+        markets.insert(0, rules.HOME_JURISDICTION)
+    return {m: registration_status(product, m, day) for m in markets}
+
+
+def product_registrations(product: Product) -> list[Registration]:
+    return list(product.registrations.all().order_by("jurisdiction", "-valid_until", "id"))
+
+
+def product_history(product: Product) -> list[AuditEntry]:
+    """The product's audit entries and those of its certificates, newest first (AT-02)."""
+    registration_ids = [str(pk) for pk in product.registrations.values_list("pk", flat=True)]
+    entries = AuditEntry.objects.filter(
+        Q(record_type="catalog.product", record_id=str(product.pk))
+        | Q(record_type="catalog.registration", record_id__in=registration_ids)
+    ).order_by("-id")
+    return with_change_items(entries)

@@ -1,0 +1,17 @@
+"""Catalog use cases. The only code that writes catalog tables (invariant 1).
+
+Split by subdomain; import from here (``from mederp.catalog import services``).
+"""
+
+from mederp.catalog.services.products import change_product, create_product
+from mederp.catalog.services.registrations import add_registration, change_registration
+from mederp.catalog.services.uoms import change_uom, create_uom
+
+__all__ = [
+    "add_registration",
+    "change_product",
+    "change_registration",
+    "change_uom",
+    "create_product",
+    "create_uom",
+]
