@@ -653,3 +653,63 @@ def test_search_matches_code_names_uscc_and_normalised_name(make_partner):
     assert list(selectors.partners_matching(role="supplier")) == [a]
     assert list(selectors.partners_matching(role="customer")) == [b, a]
     assert list(selectors.partners_matching(status="approved")) == [b]
+
+
+def _rival_commits_after_validation(monkeypatch, make_rival):
+    """Simulate another transaction committing a clashing row between our checks and our
+    INSERT: the real validate() runs, then the rival row appears (inside the service's own
+    transaction, so the refusal rolls it back too and the tables end as they began)."""
+    real_validate = services.validate
+    done = []
+
+    def validate_then_rival(instance, **kw):
+        real_validate(instance, **kw)
+        if not done:
+            done.append(make_rival())
+
+    monkeypatch.setattr(services, "validate", validate_then_rival)
+    return done
+
+
+def test_a_concurrent_duplicate_tripping_the_unique_index_gets_the_coded_refusal(
+    system, monkeypatch, unchanged
+):
+    """Invariant 7 under a race: the unique index refuses the insert; the service re-checks
+    and names the partner that won instead of answering 500."""
+    rival = _rival_commits_after_validation(
+        monkeypatch,
+        lambda: Partner.objects.create(
+            code="RIVAL", name="对手公司", name_key="对手", is_supplier=True, uscc=SUZHOU_USCC
+        ),
+    )
+    err = refuse(
+        unchanged,
+        "partners.uscc_taken",
+        services.create_partner,
+        system,
+        code="SUP-002",
+        name="并发公司",
+        is_supplier=True,
+        is_customer=False,
+        uscc=SUZHOU_USCC,
+    )
+    assert err.details["partner_code"] == "RIVAL" and len(rival) == 1
+
+
+def test_a_concurrent_duplicate_document_gets_the_coded_refusal(
+    system, supplier, monkeypatch, unchanged
+):
+    rival = _rival_commits_after_validation(
+        monkeypatch,
+        lambda: QualificationDocument.objects.create(partner=supplier, kind="other", number="N-1"),
+    )
+    err = refuse(
+        unchanged,
+        "partners.document_taken",
+        services.add_document,
+        system,
+        supplier.pk,
+        kind="other",
+        number="N-1",
+    )
+    assert err.details["partner_code"] == "SUP-001" and len(rival) == 1

@@ -197,6 +197,17 @@ def test_create_refusals_appear_next_to_their_field_and_write_nothing(
     assert any(text in e for e in errors), errors
 
 
+def test_a_refused_form_still_lists_near_duplicates_of_the_typed_name(browser, supplier, unchanged):
+    with unchanged(Partner):
+        r = browser.post(
+            reverse("partners:partner_create"),
+            {**FORM, "name": "苏州示例医疗科技股份有限公司", "uscc": "bad"},
+        )
+    text = page(r)
+    assert 'class="candidates"' in text
+    assert reverse("partners:partner_detail", args=[supplier.pk]) in text
+
+
 def test_editing_needs_a_reason_and_keeps_the_version(browser, supplier, unchanged):
     url = reverse("partners:partner_edit", args=[supplier.pk])
     form = page(browser.get(url))

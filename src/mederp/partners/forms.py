@@ -69,13 +69,13 @@ class PartnerForm(forms.Form):
         )
         # Length and format of these are the service's coded refusals, shown next to the field.
         self.fields["uscc"] = forms.CharField(
-            label=_("unified social credit code"),
+            label=_("Unified social credit code"),
             required=False,
             max_length=64,
             help_text=_("18 characters; required for partners in China."),
         )
         self.fields["country"] = forms.CharField(
-            label=_("country"),
+            label=_("Country"),
             max_length=16,
             initial="CN",
             help_text=_("ISO 3166 two-letter code, e.g. CN, DE, US."),
@@ -124,7 +124,7 @@ class DocumentForm(forms.Form):
             "leave empty for a business licence without end (长期) or a class II filing."
         )
         self.fields["file_sha256"] = forms.CharField(
-            label=_("file SHA-256"),
+            label=_("File SHA-256"),
             required=False,
             max_length=128,
             help_text=_("SHA-256 of the scanned original, 64 hex digits."),

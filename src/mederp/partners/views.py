@@ -33,6 +33,12 @@ def _version(request: HttpRequest, current: int) -> int:
         return -1  # a tampered hidden field reads as a stale copy, not a crash
 
 
+def _typed_name_candidates(request: HttpRequest, exclude_id: int | None = None) -> list[Any]:
+    """On a re-displayed form, the near-duplicates of the name typed (as the htmx check shows)."""
+    name = request.POST.get("name", "")[:200] if request.method == "POST" else ""
+    return selectors.near_duplicate_partners(name, exclude_id) if name.strip() else []
+
+
 @requires("partners.view_partner")
 def partner_list(request: HttpRequest) -> HttpResponse:
     form = PartnerFilterForm(request.GET or None)
@@ -112,7 +118,15 @@ def partner_create(request: HttpRequest) -> HttpResponse:
                     % {"names": ", ".join(f"{m['code']} {m['name']}" for m in near)},
                 )
             return redirect("partners:partner_detail", pk=partner.pk)
-    return render(request, "partners/partner_form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "partners/partner_form.html",
+        {
+            "form": form,
+            "creating": True,
+            "near_duplicates": _typed_name_candidates(request),
+        },
+    )
 
 
 @requires("partners.change_partner")
