@@ -74,8 +74,11 @@ class ProductForm(forms.Form):
         queryset=UnitOfMeasure.objects.none(),
         to_field_name="code",
     )
-    tracking = forms.ChoiceField(label=_("Tracking"), choices=Tracking.choices)
-    device_class = forms.ChoiceField(label=_("Device class"), choices=DeviceClass.choices)
+    # A blank first choice: tracking and class are decisions, never defaults taken by accident.
+    tracking = forms.ChoiceField(label=_("Tracking"), choices=[("", "—"), *Tracking.choices])
+    device_class = forms.ChoiceField(
+        label=_("Device class"), choices=[("", "—"), *DeviceClass.choices]
+    )
     category_code = forms.CharField(
         label=_("Classification code"),
         max_length=32,
