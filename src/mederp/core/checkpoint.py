@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core import canonical, clock
-from mederp.core.chain import chain_head
+from mederp.core.chain import GENESIS, chain_head
 from mederp.core.errors import DomainError
 from mederp.core.models import AuditChainLink
 
@@ -47,7 +47,8 @@ def generate_key(path: Path | None = None, *, overwrite: bool = False) -> Path:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -113,6 +114,8 @@ def check_checkpoint(document: dict[str, Any]) -> None:
         raise CheckpointInvalid(reason="the file is not a MedERP audit checkpoint") from None
     except InvalidSignature:
         raise CheckpointInvalid(reason="the signature does not match the configured key") from None
+    if document["seq"] == 0 and document["hash"] == GENESIS:
+        return  # signed while the chain was empty: every chain extends it
     link = AuditChainLink.objects.filter(seq=document["seq"]).values_list("hash", flat=True).first()
     if link is None:
         raise CheckpointInvalid(
@@ -120,5 +123,6 @@ def check_checkpoint(document: dict[str, Any]) -> None:
         )
     if link != document["hash"]:
         raise CheckpointInvalid(
-            reason=f"chain position {document['seq']} has a different hash (the chain was rewritten)"
+            reason=f"chain position {document['seq']} has a different hash "
+            "(the chain was rewritten)"
         )

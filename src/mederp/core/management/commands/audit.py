@@ -25,8 +25,9 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="walk the chain; exit 1 when it is broken")
         verify.add_argument("--json", action="store_true")
         verify.add_argument("--checkpoint", type=Path, help="a signed checkpoint file to prove")
-        verify.add_argument("--no-seal", action="store_true",
-                            help="do not chain pending entries before verifying")
+        verify.add_argument(
+            "--no-seal", action="store_true", help="do not chain pending entries before verifying"
+        )
         cp = sub.add_parser("checkpoint", help="sign the chain head with the Ed25519 key")
         cp.add_argument("--out-dir", type=Path)
         kg = sub.add_parser("keygen", help="create the Ed25519 signing key if it does not exist")
@@ -50,7 +51,7 @@ class Command(BaseCommand):
 
     def _verify(self, *, json: bool, checkpoint: Path | None, no_seal: bool, **_: Any) -> None:
         if not no_seal:
-            chain.seal()
+            chain.seal(sweep=True)
         started = time.perf_counter()
         report = chain.verify()
         elapsed = time.perf_counter() - started
@@ -76,8 +77,7 @@ class Command(BaseCommand):
             report.checkpoint = {"file": str(path), "seq": document["seq"], "ok": True}
         except DomainError as exc:
             report.checkpoint = {"file": str(path), "ok": False}
-            report.add(chain.Problem("checkpoint", document.get("seq"), None,
-                                     exc.render_message()))
+            report.add(chain.Problem("checkpoint", document.get("seq"), None, exc.render_message()))
 
     def _print_human(self, report: chain.VerifyReport, elapsed: float) -> None:
         rate = report.entries_checked / elapsed if elapsed else 0
@@ -92,15 +92,17 @@ class Command(BaseCommand):
             return
         first = report.first_problem
         assert first is not None
-        self.stdout.write(self.style.ERROR(
-            f"AUDIT CHAIN BROKEN: first problem: {first.kind} at position {first.seq} "
-            f"(entry {first.entry_id}): {first.detail}"
-        ))
+        self.stdout.write(
+            self.style.ERROR(
+                f"AUDIT CHAIN BROKEN: first problem: {first.kind} at position {first.seq} "
+                f"(entry {first.entry_id}): {first.detail}"
+            )
+        )
         for p in report.problems[1:]:
             self.stdout.write(f"  also: {p.kind} at {p.seq} (entry {p.entry_id}): {p.detail}")
 
     def _checkpoint(self, *, out_dir: Path | None, **_: Any) -> None:
-        chain.seal()
+        chain.seal(sweep=True)
         document = checkpoint.create_checkpoint()
         path = checkpoint.write_checkpoint(document, out_dir)
         self.stdout.write(_json_dumps({**document, "file": str(path)}))
