@@ -85,3 +85,30 @@ def unchanged() -> Callable[..., Any]:
         assert after == before, f"tables changed: {before} -> {after}"
 
     return check
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _transactional_tests_can_flush_append_only_tables() -> Any:
+    """``transaction=True`` tests (and the live server) end with Django emptying every table,
+    which the append-only triggers rightly refuse. Lift the triggers around that flush only."""
+    from django.db import connection
+    from django.test import TransactionTestCase
+
+    from mederp.core.triggers import APPEND_ONLY_TABLES, drop_append_only, install_append_only
+
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self: TransactionTestCase) -> None:
+        with connection.schema_editor() as editor:
+            for table in APPEND_ONLY_TABLES:
+                drop_append_only(editor, table)
+        try:
+            original(self)
+        finally:
+            with connection.schema_editor() as editor:
+                for table in APPEND_ONLY_TABLES:
+                    install_append_only(editor, table)
+
+    TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
+    yield
+    TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]

@@ -23,7 +23,11 @@ $$ LANGUAGE plpgsql;
 
 
 def install_append_only(schema_editor: Any, table: str) -> None:
-    """Create the triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL)."""
+    """Create the triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL).
+
+    Idempotent: existing triggers of the same name are replaced.
+    """
+    drop_append_only(schema_editor, table)
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_FUNCTION)
@@ -53,3 +57,7 @@ def drop_append_only(schema_editor: Any, table: str) -> None:
     elif vendor == "sqlite":
         for op in ("update", "delete"):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
+
+
+APPEND_ONLY_TABLES: list[str] = ["core_auditentry", "core_auditchainlink"]
+"""Every append-only table; apps that add one (signatures, stock moves) register it here too."""

@@ -23,6 +23,7 @@ from mederp.inventory import services as inventory
 from mederp.inventory.models import Location, Warehouse
 from mederp.partners import services as partners
 from mederp.partners.models import Partner
+from mederp.partners.rules import uscc_check_character
 
 DEMO_PASSWORD = "MedERP-demo-2026"  # noqa: S105 - printed by `make run`; demo only
 
@@ -44,19 +45,10 @@ def gtin14(body13: str) -> str:
     return body13 + str((10 - total % 10) % 10)
 
 
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def uscc(region6: str, org8: str) -> str:
+def uscc(region6: str, org9: str) -> str:
     """A well-formed 统一社会信用代码 (GB 32100-2015) for a demo company: 91 + region + org code."""
-    org_sum = sum(int(c, 36) * w for c, w in zip(org8, _ORG_WEIGHTS, strict=True))
-    c9 = 11 - org_sum % 11
-    org9 = org8 + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
     body = "91" + region6 + org9
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
-    return body + _USCC_CHARS[(31 - total % 31) % 31]
+    return body + uscc_check_character(body)
 
 
 @dataclass(frozen=True)
@@ -91,39 +83,39 @@ PRODUCTS = (
     DemoProduct("THERM-E", "医用电子体温计", "Clinical electronic thermometer", "0690000000505",
                 "II", "serial", "07-03", None, None,
                 ("苏械注准20162070005", "医用电子体温计", -30), "MT-101"),
-    DemoProduct("CMP-BARREL", "注射器外套", "Syringe barrel (component)", "0690000000606", "I",
+    DemoProduct("CMP-BARREL", "注射器外套", "Syringe barrel (component)", "0690000000606", "none",
                 "lot", "14-01", 1825),
-    DemoProduct("CMP-PLUNGER", "注射器芯杆", "Syringe plunger (component)", "0690000000707", "I",
+    DemoProduct("CMP-PLUNGER", "注射器芯杆", "Syringe plunger (component)", "0690000000707", "none",
                 "lot", "14-01", 1825),
-    DemoProduct("CMP-NEEDLE", "注射针", "Needle (component)", "0690000000808", "I", "lot",
+    DemoProduct("CMP-NEEDLE", "注射针", "Needle (component)", "0690000000808", "none", "lot",
                 "14-01", 1825),
     DemoProduct("CMP-TUBE", "钴铬合金支架管材", "Stent tube, CoCr (component)", "0690000000909",
-                "I", "lot", "13-06", 1825),
+                "none", "lot", "13-06", 1825),
     DemoProduct("CMP-DRUG", "雷帕霉素药物涂层", "Sirolimus drug coating (component)",
-                "0690000001005", "I", "lot", "13-06", 365),
+                "0690000001005", "none", "lot", "13-06", 365),
 )
 
 # (code, name, supplier?, customer?, org code, [(kind, number, scope, days valid)])
 PARTNERS = (
-    ("SUP-001", "苏州优质医疗器械供应有限公司", True, False, "MA1SUP01",
+    ("SUP-001", "苏州优质医疗器械供应有限公司", True, False, "MA1DEM000",
      [("business_licence", "BL-SUP-001", [], None),
       ("distribution_licence", "苏药监械经营许20230001号", ["07", "13", "14", "6840"], 900)]),
-    ("SUP-002", "无锡过期器械贸易有限公司", True, False, "MA1SUP02",
+    ("SUP-002", "无锡过期器械贸易有限公司", True, False, "MA1DEM011",
      [("business_licence", "BL-SUP-002", [], None),
       ("distribution_licence", "苏药监械经营许20180002号", ["07", "13", "14", "6840"], -45)]),
-    ("SUP-003", "常州普通耗材有限公司", True, False, "MA1SUP03",
+    ("SUP-003", "常州普通耗材有限公司", True, False, "MA1DEM022",
      [("business_licence", "BL-SUP-003", [], None),
       ("distribution_licence", "苏药监械经营许20220003号", ["07", "13", "14"], 700)]),
-    ("CUS-001", "苏州市第一人民医院", False, True, "MA1CUS01",
+    ("CUS-001", "苏州市第一人民医院", False, True, "MA1DEM033",
      [("other", "PDY-32050001", ["07", "13", "14", "6840"], 1200)]),
-    ("CUS-002", "苏州大学附属第二医院", False, True, "MA1CUS02",
+    ("CUS-002", "苏州大学附属第二医院", False, True, "MA1DEM044",
      [("other", "PDY-32050002", ["07", "13", "14", "6840"], 1000)]),
-    ("CUS-003", "昆山市中医医院", False, True, "MA1CUS03",
+    ("CUS-003", "昆山市中医医院", False, True, "MA1DEM055",
      [("other", "PDY-32058303", ["07", "14", "6840"], 800)]),
-    ("CUS-004", "上海即将到期医疗器械经销有限公司", False, True, "MA1CUS04",
+    ("CUS-004", "上海即将到期医疗器械经销有限公司", False, True, "MA1DEM066",
      [("business_licence", "BL-CUS-004", [], None),
       ("distribution_licence", "沪药监械经营许20210004号", ["07", "13", "14", "6840"], 6)]),
-    ("CUS-005", "杭州过期医疗器械经销有限公司", False, True, "MA1CUS05",
+    ("CUS-005", "杭州过期医疗器械经销有限公司", False, True, "MA1DEM077",
      [("business_licence", "BL-CUS-005", [], None),
       ("distribution_licence", "浙药监械经营许20190005号", ["07", "14"], -20)]),
 )
