@@ -88,6 +88,7 @@ def test_refused_create_does_not_use_up_the_idempotency_key(api, ea, unchanged):
         ({"code": ""}, 422, "validation_failed"),
         ({"name_zh": ["注射器"]}, 422, "validation_failed"),
         ({"gtin": 6901234567892}, 422, "validation_failed"),
+        ({"shelf_life_days": 10**12}, 422, "validation_failed"),
     ],
 )
 def test_bad_input_is_refused_with_a_coded_error_and_writes_nothing(

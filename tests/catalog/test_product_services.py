@@ -247,3 +247,32 @@ def test_a_temperature_that_is_not_a_number_is_refused(ea, system, unchanged, va
         services.create_product(system, **product_fields(storage_min_c=value))
     assert exc.value.code == "validation_failed"
     assert "storage_min_c" in exc.value.details["fields"]
+
+
+def test_shelf_life_beyond_a_century_is_refused_on_every_database(ea, system, unchanged):
+    with unchanged(Product), pytest.raises(DomainError) as exc:
+        services.create_product(system, **product_fields(shelf_life_days=10**10))
+    assert exc.value.code == "validation_failed"
+    assert "shelf_life_days" in exc.value.details["fields"]
+
+
+def test_a_concurrent_duplicate_caught_by_the_database_is_still_the_coded_refusal(
+    make_product, system, unchanged, monkeypatch
+):
+    """Two requests can both pass the existence check; the unique index decides, and the loser
+    gets catalog.product_code_taken (409), not a 500."""
+    from mederp.catalog.services import products as product_services
+
+    make_product(1)
+    real = product_services._check_unique
+    calls = []
+
+    def blind_first_time(product):
+        calls.append(product.code)
+        if len(calls) > 1:
+            real(product)
+
+    monkeypatch.setattr(product_services, "_check_unique", blind_first_time)
+    with unchanged(Product), pytest.raises(DomainError) as exc:
+        make_product(2, code="P-0001")
+    assert exc.value.code == "catalog.product_code_taken" and len(calls) == 2

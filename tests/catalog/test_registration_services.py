@@ -205,3 +205,26 @@ def test_product_history_includes_its_certificates_newest_first(product, make_re
     ]
     assert history[1].reason == "typo in holder"
     assert dict(history[1].change_items)["holder"] == ["苏州示例医疗科技有限公司", "示例医疗"]
+
+
+def test_a_concurrent_duplicate_number_caught_by_the_database_is_the_coded_refusal(
+    make_product, make_registration, unchanged, monkeypatch
+):
+    from mederp.catalog.services import registrations as registration_services
+
+    make_registration(make_product(1), number="N-1")
+    other = make_product(2)
+    real = registration_services._check_unique
+    calls = []
+
+    def blind_first_time(registration):
+        calls.append(registration.number)
+        if len(calls) > 1:
+            real(registration)
+
+    monkeypatch.setattr(registration_services, "_check_unique", blind_first_time)
+    # The other insert commits after our checks ran: the model's own constraint check saw nothing.
+    monkeypatch.setattr(Registration, "validate_constraints", lambda self, exclude=None: None)
+    with unchanged(Registration), pytest.raises(DomainError) as exc:
+        make_registration(other, number="N-1")
+    assert exc.value.code == "catalog.registration_number_taken" and len(calls) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +50,9 @@ class ProductStatus(models.TextChoices):
     INACTIVE = "inactive", _("inactive")
 
 
+#: A century: anything longer is a typing slip, and the bound is the same on every database.
+MAX_SHELF_LIFE_DAYS = 36_500
+
 #: Lowest storage temperature a label can sensibly state (absolute zero, in °C).
 ABSOLUTE_ZERO_C = Decimal("-273.15")
 
@@ -72,7 +75,12 @@ class Product(models.Model):
     )
     gtin = models.CharField(_("GTIN-14 (UDI-DI)"), max_length=14, unique=True)
     tracking = models.CharField(_("tracking"), max_length=8, choices=Tracking.choices)
-    shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    shelf_life_days = models.PositiveIntegerField(
+        _("shelf life (days)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_SHELF_LIFE_DAYS)],
+    )
     storage_min_c = models.DecimalField(
         _("storage minimum (°C)"),
         max_digits=5,

@@ -80,7 +80,7 @@ class ProductOut(Schema):
     )
 
 
-class NearDuplicateOut(Schema):
+class SimilarProductOut(Schema):
     id: int
     code: str
     name: str
@@ -88,7 +88,7 @@ class NearDuplicateOut(Schema):
 
 
 class ProductCreatedOut(ProductOut):
-    near_duplicates: list[NearDuplicateOut] = Field(
+    near_duplicates: list[SimilarProductOut] = Field(
         description="Existing products with similar names: the create went through, check them"
     )
 
@@ -132,7 +132,7 @@ def product_body(product: Product, *, detail: bool = False) -> dict[str, Any]:
     return body
 
 
-class HistoryEntryOut(Schema):
+class ProductHistoryEntryOut(Schema):
     id: int
     occurred_at: dt.datetime
     actor_name: str
@@ -173,7 +173,7 @@ def create_product(request: HttpRequest, payload: ProductIn) -> Any:
         near = selectors.near_duplicate_products(
             product.name_zh, product.name_en, exclude_id=product.pk
         )
-        body["near_duplicates"] = [NearDuplicateOut.from_orm(m).model_dump() for m in near]
+        body["near_duplicates"] = [SimilarProductOut.from_orm(m).model_dump() for m in near]
         return 201, body
 
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
@@ -201,7 +201,9 @@ def change_product(request: HttpRequest, product_id: int, payload: ProductPatch)
     return product_body(_product(product.pk))
 
 
-@router.get("/products/{product_id}/history", response={200: list[HistoryEntryOut], **ERRORS})
+@router.get(
+    "/products/{product_id}/history", response={200: list[ProductHistoryEntryOut], **ERRORS}
+)
 @require_perm("catalog.view_product")
 def product_history(request: HttpRequest, product_id: int) -> Any:
     """Who changed what, when and why: the product and its certificates, newest first."""
