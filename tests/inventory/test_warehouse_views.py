@@ -294,3 +294,12 @@ def test_production_may_view_but_not_add_or_change(viewer, warehouse, cold_room,
 def test_anonymous_visitors_are_sent_to_sign_in(client, warehouse):
     r = client.get(reverse("inventory:warehouse_list"))
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+def test_kind_labels_are_bilingual_in_the_chinese_ui_too(make_user, warehouse, cold_room):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(make_user("zh", "warehouse"))
+    detail = text(client.get(reverse("inventory:warehouse_detail", args=[warehouse.pk])))
+    form = text(client.get(reverse("inventory:location_create", args=[warehouse.pk])))
+    assert "冷库 · Cold storage" in detail
+    assert "待验区 · Quarantine" in form and "供应商 · Supplier (in transit)" in form

@@ -13,7 +13,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mederp.inventory.models import KIND_NAMES_ZH, Location, LocationKind, Warehouse
+from mederp.inventory.models import Location, LocationKind, Warehouse, kind_names
 
 
 class ReasonForm(forms.Form):
@@ -48,7 +48,7 @@ class LocationForm(_FieldsForm):
         kind = self.fields["kind"]
         assert isinstance(kind, forms.ChoiceField)
         kind.choices = [("", "---------")] + [
-            (k.value, f"{KIND_NAMES_ZH[k.value]} · {k.label}") for k in LocationKind
+            (k.value, " · ".join(kind_names(k.value))) for k in LocationKind
         ]
         for name in ("temp_min_c", "temp_max_c"):
             self.fields[name].help_text = _("°C; both are required for a cold location.")

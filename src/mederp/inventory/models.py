@@ -72,6 +72,16 @@ KIND_NAMES_ZH: dict[str, str] = {
     LocationKind.SCRAP: "报废",
 }
 
+
+def kind_names(kind: str) -> tuple[str, str]:
+    """(Chinese, English) name of a kind, whatever the UI language: the Chinese one as on the
+    zone's signage, the English one from the choices. Pages show both (``冷库 · Cold storage``)."""
+    if kind not in LocationKind.values:
+        return kind, kind
+    with translation.override("en"):
+        return KIND_NAMES_ZH[kind], str(LocationKind(kind).label)
+
+
 #: Kinds that stand for partners, not shelves: stock there is in transit from or to them.
 VIRTUAL_KINDS = frozenset({LocationKind.SUPPLIER, LocationKind.CUSTOMER})
 
@@ -152,9 +162,8 @@ class Location(models.Model):
 
     @property
     def kind_name_zh(self) -> str:
-        return KIND_NAMES_ZH.get(self.kind, self.kind)
+        return kind_names(self.kind)[0]
 
     @property
     def kind_name_en(self) -> str:
-        with translation.override("en"):
-            return str(LocationKind(self.kind).label) if self.kind in LocationKind else self.kind
+        return kind_names(self.kind)[1]

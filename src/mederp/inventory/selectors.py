@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from mederp.core.models import AuditEntry
 from mederp.core.selectors import with_change_items
-from mederp.inventory.models import KIND_NAMES_ZH, Location, LocationKind, Warehouse
+from mederp.inventory.models import Location, LocationKind, Warehouse, kind_names
 
 
 def warehouses() -> QuerySet[Warehouse]:
@@ -28,18 +28,17 @@ def locations(*, warehouse_id: int | None = None, kind: str | None = None) -> Qu
 class KindGroup:
     kind: str
     name_zh: str
-    label: str
+    name_en: str
     locations: list[Location] = field(default_factory=list)
 
 
 def locations_by_kind(warehouse: Warehouse) -> list[KindGroup]:
     """The warehouse's locations grouped by kind, in the order kinds are declared."""
-    groups = {
-        k.value: KindGroup(k.value, KIND_NAMES_ZH[k.value], str(k.label)) for k in LocationKind
-    }
+    groups = {k.value: KindGroup(k.value, *kind_names(k.value)) for k in LocationKind}
     for location in warehouse.locations.order_by("code"):
-        fallback = KindGroup(location.kind, location.kind, location.kind)
-        group = groups.setdefault(location.kind, fallback)
+        group = groups.setdefault(
+            location.kind, KindGroup(location.kind, *kind_names(location.kind))
+        )
         group.locations.append(location)
     return [g for g in groups.values() if g.locations]
 
