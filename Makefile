@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-export DJANGO_SETTINGS_MODULE ?= mederp.config.settings
+# pytest takes its settings from pyproject.toml (mederp.config.test_settings); never export
+# DJANGO_SETTINGS_MODULE here, or the PostgreSQL test URL would be silently ignored.
 
 .PHONY: run serve install install-dev migrate demo test test-fast check fmt messages bench clean
 
@@ -36,10 +37,10 @@ run: demo
 # The whole suite: PostgreSQL when MEDERP_TEST_DATABASE_URL is set, else SQLite.
 test: install-dev
 	@bash scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=mederp.config.test_settings $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install-dev
-	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=mederp.config.test_settings $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 check: install-dev
 	$(BIN)/ruff check src tests
