@@ -74,7 +74,7 @@ def table_counts() -> dict[str, int]:
 
 @pytest.fixture
 def unchanged() -> Callable[..., Any]:
-    """``with unchanged(Model, ...):`` asserts the block left those tables and the kernel's alone."""
+    """``with unchanged(Model, ...):`` asserts the block left those and the kernel tables alone."""
     import contextlib
 
     @contextlib.contextmanager

@@ -46,8 +46,9 @@ def _concrete(route: str) -> str:
 
 
 def ui_urls() -> list[tuple[str, str, Any]]:
-    return [(r, n, cb) for r, n, cb in _walk(get_resolver().url_patterns)
-            if not r.startswith("api/v1/")]
+    return [
+        (r, n, cb) for r, n, cb in _walk(get_resolver().url_patterns) if not r.startswith("api/v1/")
+    ]
 
 
 def api_operations() -> list[tuple[str, str, Any]]:
@@ -86,9 +87,7 @@ def test_anonymous_is_sent_to_login_from_every_closed_page(route, name, callback
 
 
 @pytest.mark.parametrize("route,name,callback", ui_urls(), ids=lambda v: str(v)[:60])
-def test_a_user_without_roles_is_refused_every_permissioned_page(
-    route, name, callback, make_user
-):
+def test_a_user_without_roles_is_refused_every_permissioned_page(route, name, callback, make_user):
     if name in OPEN_URLS or name in SIGNED_IN_URLS or route.startswith("i18n/"):
         return
     client = Client()
@@ -126,6 +125,12 @@ def test_a_user_without_roles_gets_403_from_every_api_operation(method, path, vi
 
 
 def test_the_open_urls_are_only_those_listed():
-    open_found = {n for r, n, cb in ui_urls() if not hasattr(cb, "required_permissions")
-                  and n not in SIGNED_IN_URLS and not r.startswith("i18n/") and "static" not in r}
+    open_found = {
+        n
+        for r, n, cb in ui_urls()
+        if not hasattr(cb, "required_permissions")
+        and n not in SIGNED_IN_URLS
+        and not r.startswith("i18n/")
+        and "static" not in r
+    }
     assert open_found <= set(OPEN_URLS), open_found - set(OPEN_URLS)

@@ -16,7 +16,10 @@ def _import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "MEDERP_ENV")}
     return subprocess.run(
         [sys.executable, "-c", "import mederp.config.settings"],
-        env={**clean, **env}, capture_output=True, text=True, check=False,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -37,9 +40,10 @@ def test_production_starts_with_a_real_secret_and_debug_off():
 
 def test_passwords_are_hashed_with_argon2_by_default():
     r = subprocess.run(
-        [sys.executable, "-c",
-         "import mederp.config.settings as s; print(s.PASSWORD_HASHERS[0])"],
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-c", "import mederp.config.settings as s; print(s.PASSWORD_HASHERS[0])"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert r.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
 

@@ -39,8 +39,9 @@ def test_auditor_sees_who_what_when_and_why(history, make_user):
 
 def test_filters_narrow_by_record_and_user(history, make_user):
     client = _client_for(make_user, "auditor")
-    r = client.get("/audit/", {"record_type": "catalog.unitofmeasure",
-                               "record_id": str(history.pk)})
+    r = client.get(
+        "/audit/", {"record_type": "catalog.unitofmeasure", "record_id": str(history.pk)}
+    )
     text = r.content.decode()
     assert "英文名大写" in text and ">EA " not in text
     r = client.get("/audit/", {"actor": "test"})
@@ -59,8 +60,7 @@ def test_time_range_filter_and_bad_range_message(history, make_user):
 
 
 def test_csv_export_holds_every_matching_entry(history, make_user):
-    r = _client_for(make_user, "auditor").get("/audit/export.csv",
-                                              {"record_id": str(history.pk)})
+    r = _client_for(make_user, "auditor").get("/audit/export.csv", {"record_id": str(history.pk)})
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     body = b"".join(r.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
@@ -78,6 +78,9 @@ def test_the_auditor_cannot_write(make_user):
     import json
 
     client = _client_for(make_user, "auditor")
-    r = client.post("/api/v1/catalog/uoms", data=json.dumps(
-        {"code": "EA", "name_zh": "个", "name_en": "each"}), content_type="application/json")
+    r = client.post(
+        "/api/v1/catalog/uoms",
+        data=json.dumps({"code": "EA", "name_zh": "个", "name_en": "each"}),
+        content_type="application/json",
+    )
     assert r.status_code == 403

@@ -15,8 +15,13 @@ import pytest
 CHROMIUM = os.environ.get("MEDERP_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("MEDERP_E2E_ARTIFACTS", "var/e2e"))
 ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to

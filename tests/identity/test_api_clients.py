@@ -22,9 +22,12 @@ def test_a_bearer_token_authenticates_with_the_clients_roles(system):
 
 def test_a_client_is_refused_what_its_roles_do_not_allow(system):
     _user, token = services.create_api_client(system, name="lims", roles=["qc_inspector"])
-    r = Client().post("/api/v1/catalog/uoms", data=json.dumps(
-        {"code": "EA", "name_zh": "个", "name_en": "each"}), content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = Client().post(
+        "/api/v1/catalog/uoms",
+        data=json.dumps({"code": "EA", "name_zh": "个", "name_en": "each"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
 
 
@@ -47,9 +50,12 @@ def test_writes_by_a_client_are_audited_as_the_client(system):
     from mederp.core.models import AuditEntry
 
     _user, token = services.create_api_client(system, name="erp-bridge", roles=["administrator"])
-    r = Client().post("/api/v1/catalog/uoms", data=json.dumps(
-        {"code": "EA", "name_zh": "个", "name_en": "each"}), content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = Client().post(
+        "/api/v1/catalog/uoms",
+        data=json.dumps({"code": "EA", "name_zh": "个", "name_en": "each"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert r.status_code == 201
     entry = AuditEntry.objects.get(record_type="catalog.unitofmeasure")
     assert entry.actor_kind == "client" and "erp-bridge" in entry.actor_name
@@ -58,16 +64,21 @@ def test_writes_by_a_client_are_audited_as_the_client(system):
 def test_user_names_are_never_reused(system):
     from mederp.identity.errors import UsernameTaken
 
-    services.create_user(system, username="zhang", printed_name="张三", roles=[],
-                         password="Long-enough-pw-1")
+    services.create_user(
+        system, username="zhang", printed_name="张三", roles=[], password="Long-enough-pw-1"
+    )
     with pytest.raises(UsernameTaken):
-        services.create_user(system, username="ZHANG", printed_name="张三", roles=[],
-                             password="Long-enough-pw-1")
+        services.create_user(
+            system, username="ZHANG", printed_name="张三", roles=[], password="Long-enough-pw-1"
+        )
 
 
 def test_session_api_writes_need_the_csrf_token(admin_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
-    r = client.post("/api/v1/catalog/uoms", data=json.dumps(
-        {"code": "EA", "name_zh": "个", "name_en": "each"}), content_type="application/json")
+    r = client.post(
+        "/api/v1/catalog/uoms",
+        data=json.dumps({"code": "EA", "name_zh": "个", "name_en": "each"}),
+        content_type="application/json",
+    )
     assert r.status_code in (401, 403)

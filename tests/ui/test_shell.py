@@ -17,7 +17,8 @@ def test_login_page_is_chinese_by_default():
 def test_sign_in_with_a_wrong_password_shows_an_error_and_stays_out(make_user):
     make_user("li", "warehouse")
     r = Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        "/accounts/login/", {"username": "li", "password": "wrong"})
+        "/accounts/login/", {"username": "li", "password": "wrong"}
+    )
     assert r.status_code == 200 and 'role="alert"' in r.content.decode()
 
 

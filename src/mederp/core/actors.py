@@ -44,8 +44,12 @@ class Actor:
         name = f"{full} ({user.get_username()})" if full else user.get_username()
         resolved = kind or ("client" if getattr(user, "is_api_client", False) else "user")
         return cls(
-            kind=resolved, id=user.pk, name=name, request_id=context.request_id(),
-            ip=context.client_ip(), user=user,
+            kind=resolved,
+            id=user.pk,
+            name=name,
+            request_id=context.request_id(),
+            ip=context.client_ip(),
+            user=user,
         )
 
     @classmethod

@@ -1,6 +1,5 @@
 """Kernel endpoints: read the audit trail and the outbox (events after a cursor)."""
 
-
 import datetime as dt
 import json
 import uuid

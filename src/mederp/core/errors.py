@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DomainError(Exception):
-    """A refusal with a stable code. ``message`` is a lazy translation formatted with ``details``."""
+    """A refusal with a stable code; ``message`` is a lazy translation filled from ``details``."""
 
     code: ClassVar[str] = "error"
     message: ClassVar[str | Promise] = _("The request was refused.")

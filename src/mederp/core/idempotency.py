@@ -68,9 +68,14 @@ def run_idempotent(
         try:
             with transaction.atomic():
                 claim = IdempotencyRecord.objects.create(
-                    principal=principal, key=key, request_hash=fingerprint,
-                    method=request.method or "POST", path=request.path[:500],
-                    status_code=0, response_body={}, created_at=clock.now(),
+                    principal=principal,
+                    key=key,
+                    request_hash=fingerprint,
+                    method=request.method or "POST",
+                    path=request.path[:500],
+                    status_code=0,
+                    response_body={},
+                    created_at=clock.now(),
                 )
         except IntegrityError:
             claim = None

@@ -17,9 +17,29 @@ from dataclasses import dataclass
 # Longest first, so 股份有限公司 is removed whole rather than leaving 股份.
 _SUFFIXES = sorted(
     [
-        "有限责任公司", "股份有限公司", "集团有限公司", "有限公司", "分公司", "公司", "集团",
-        "厂", "corporation", "company", "limited", "co", "ltd", "inc", "corp", "gmbh", "llc",
-        "plc", "ag", "sa", "bv", "kk", "group",
+        "有限责任公司",
+        "股份有限公司",
+        "集团有限公司",
+        "有限公司",
+        "分公司",
+        "公司",
+        "集团",
+        "厂",
+        "corporation",
+        "company",
+        "limited",
+        "co",
+        "ltd",
+        "inc",
+        "corp",
+        "gmbh",
+        "llc",
+        "plc",
+        "ag",
+        "sa",
+        "bv",
+        "kk",
+        "group",
     ],
     key=len,
     reverse=True,
@@ -29,7 +49,7 @@ SIMILARITY_THRESHOLD = 0.85
 
 
 def normalise_name(name: str) -> str:
-    """The comparison key: ``"苏州示例医疗科技 有限公司"`` and ``"苏州示例医疗科技有限公司"`` match."""
+    """The comparison key: "苏州示例医疗科技 有限公司" and "苏州示例医疗科技有限公司" match."""
     text = unicodedata.normalize("NFKC", name or "").casefold()
     words = [w for w in re.split(r"[\s,.;()（）·]+", text) if w]
     # Drop trailing English suffix words ("Co., Ltd.") before gluing the words together.

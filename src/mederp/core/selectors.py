@@ -37,8 +37,9 @@ def audit_entries(f: AuditFilter) -> QuerySet[AuditEntry]:
 
 
 def record_types() -> list[str]:
-    return list(AuditEntry.objects.values_list("record_type", flat=True).distinct().order_by(
-        "record_type"))
+    return list(
+        AuditEntry.objects.values_list("record_type", flat=True).distinct().order_by("record_type")
+    )
 
 
 def change_items(entry: AuditEntry) -> list[tuple[str, Any]]:

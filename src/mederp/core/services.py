@@ -55,24 +55,50 @@ def assign(instance: M, changes: dict[str, Any], allowed: Iterable[str]) -> M:
     return instance
 
 
-def created(actor: Actor, instance: models.Model, event_type: str, payload: dict[str, Any],
-            *, aggregate: models.Model | None = None, reason: str = "") -> None:
+def created(
+    actor: Actor,
+    instance: models.Model,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    aggregate: models.Model | None = None,
+    reason: str = "",
+) -> None:
     """Audit a new record and emit its event, in the caller's transaction."""
     audit.record_create(actor, instance, reason=reason)
     agg = aggregate or instance
-    outbox.emit(actor, event_type, aggregate_type=agg._meta.label_lower, aggregate_id=agg.pk,
-                payload=payload)
+    outbox.emit(
+        actor,
+        event_type,
+        aggregate_type=agg._meta.label_lower,
+        aggregate_id=agg.pk,
+        payload=payload,
+    )
 
 
-def updated(actor: Actor, instance: models.Model, before: dict[str, Any], event_type: str,
-            payload: dict[str, Any], *, reason: str,
-            aggregate: models.Model | None = None) -> bool:
+def updated(
+    actor: Actor,
+    instance: models.Model,
+    before: dict[str, Any],
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    reason: str,
+    aggregate: models.Model | None = None,
+) -> bool:
     """Audit a change and emit its event when any field changed; returns whether one did."""
     entry = audit.record_update(actor, instance, before, reason=reason)
     if entry is None:
         return False
     agg = aggregate or instance
-    outbox.emit(actor, event_type, aggregate_type=agg._meta.label_lower, aggregate_id=agg.pk,
-                payload={**payload, "changed": sorted(canonical.diff(before, canonical.snapshot(
-                    instance)))})
+    outbox.emit(
+        actor,
+        event_type,
+        aggregate_type=agg._meta.label_lower,
+        aggregate_id=agg.pk,
+        payload={
+            **payload,
+            "changed": sorted(canonical.diff(before, canonical.snapshot(instance))),
+        },
+    )
     return True

@@ -15,8 +15,19 @@ from mederp.core.selectors import AuditFilter, audit_entries, record_types, with
 from mederp.ui.permissions import requires
 
 CSV_COLUMNS = (
-    "id", "occurred_at", "actor_kind", "actor_id", "actor_name", "action", "record_type",
-    "record_id", "record_label", "changes", "reason", "request_id", "client_ip",
+    "id",
+    "occurred_at",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "action",
+    "record_type",
+    "record_id",
+    "record_label",
+    "changes",
+    "reason",
+    "request_id",
+    "client_ip",
 )
 
 
@@ -25,8 +36,11 @@ def _filter_from(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter]:
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         return form, AuditFilter(
-            record_type=d["record_type"], record_id=d["record_id"], actor=d["actor"],
-            since=d["since"], until=d["until"],
+            record_type=d["record_type"],
+            record_id=d["record_id"],
+            actor=d["actor"],
+            since=d["since"],
+            until=d["until"],
         )
     return form, AuditFilter()
 
@@ -37,10 +51,17 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(audit_entries(flt), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_list.html", {
-        "form": form, "page": page, "entries": with_change_items(page.object_list),
-        "record_types": record_types(), "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "form": form,
+            "page": page,
+            "entries": with_change_items(page.object_list),
+            "record_types": record_types(),
+            "query": query.urlencode(),
+        },
+    )
 
 
 class _Echo:
@@ -57,10 +78,12 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         yield "\ufeff"  # BOM so spreadsheet programs read the Chinese text as UTF-8
         yield writer.writerow(CSV_COLUMNS)
         for e in audit_entries(flt).iterator(chunk_size=2000):
-            yield writer.writerow([
-                getattr(e, c).isoformat() if c == "occurred_at" else getattr(e, c)
-                for c in CSV_COLUMNS
-            ])
+            yield writer.writerow(
+                [
+                    getattr(e, c).isoformat() if c == "occurred_at" else getattr(e, c)
+                    for c in CSV_COLUMNS
+                ]
+            )
 
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -25,14 +25,19 @@ def _groups(roles: Iterable[str]) -> list[Group]:
     for role in roles:
         if role not in ROLES:
             raise UnknownRole(role=role)
-    if not Group.objects.filter(name__in=roles).count() == len(set(roles)):
+    if Group.objects.filter(name__in=roles).count() != len(set(roles)):
         sync_roles()
     return list(Group.objects.filter(name__in=roles))
 
 
 @transaction.atomic
 def create_user(
-    actor: Actor, *, username: str, printed_name: str, roles: Iterable[str], password: str,
+    actor: Actor,
+    *,
+    username: str,
+    printed_name: str,
+    roles: Iterable[str],
+    password: str,
     email: str = "",
 ) -> User:
     authorize(actor, "identity.add_user")
@@ -44,9 +49,14 @@ def create_user(
     )
     user.groups.set(groups)
     audit.record(
-        actor, action=audit.CREATE, instance=user,
-        changes={"username": [None, username], "printed_name": [None, printed_name],
-                 "roles": [None, sorted(g.name for g in groups)]},
+        actor,
+        action=audit.CREATE,
+        instance=user,
+        changes={
+            "username": [None, username],
+            "printed_name": [None, printed_name],
+            "roles": [None, sorted(g.name for g in groups)],
+        },
     )
     return user
 
@@ -62,10 +72,18 @@ def create_api_client(actor: Actor, *, name: str, roles: Iterable[str]) -> tuple
     if User.objects.filter(username__iexact=username).exists():
         raise UsernameTaken(value=username)
     groups = _groups(roles)
-    user = User.objects.create_user(username=username, password=None, printed_name=name,
-                                    is_api_client=True)
+    user = User.objects.create_user(
+        username=username, password=None, printed_name=name, is_api_client=True
+    )
     user.groups.set(groups)
-    audit.record(actor, action=audit.CREATE, instance=user,
-                 changes={"username": [None, username], "api_client": [None, True],
-                          "roles": [None, sorted(g.name for g in groups)]})
+    audit.record(
+        actor,
+        action=audit.CREATE,
+        instance=user,
+        changes={
+            "username": [None, username],
+            "api_client": [None, True],
+            "roles": [None, sorted(g.name for g in groups)],
+        },
+    )
     return user, issue_token(actor, user, name=f"{name} token")

@@ -28,8 +28,12 @@ def issue_token(actor: Actor, user: User, name: str) -> str:
     token = ApiToken.objects.create(
         user=user, name=name, prefix=prefix, token_hash=_digest(secret), created_at=clock.now()
     )
-    audit.record(actor, action="token_issued", instance=token,
-                 changes={"user": [None, user.username], "name": [None, name]})
+    audit.record(
+        actor,
+        action="token_issued",
+        instance=token,
+        changes={"user": [None, user.username], "name": [None, name]},
+    )
     return f"{PREFIX}_{prefix}_{secret}"
 
 

@@ -67,57 +67,197 @@ class DemoProduct:
 
 
 PRODUCTS = (
-    DemoProduct("SYR-5ML", "一次性使用无菌注射器 5 ml", "Sterile single-use syringe 5 ml",
-                "0690000000101", "II", "lot", "14-01", 1095, None,
-                ("苏械注准20232140001", "一次性使用无菌注射器（带针）", 900), "5 ml 带针"),
-    DemoProduct("STENT-DES", "冠状动脉药物洗脱支架", "Coronary drug-eluting stent",
-                "0690000000202", "III", "serial", "13-06", 730, None,
-                ("国械注准20233130002", "冠状动脉药物洗脱支架系统", 1400), "3.0 × 18 mm"),
-    DemoProduct("IVD-AG", "新型冠状病毒抗原检测试剂盒", "SARS-CoV-2 antigen test kit (IVD)",
-                "0690000000303", "II", "lot", "6840", 548, ("2", "8"),
-                ("苏械注准20222400003", "新型冠状病毒（2019-nCoV）抗原检测试剂盒（胶体金法）", 20),
-                "20 人份/盒"),
-    DemoProduct("MASK-SURG", "医用外科口罩", "Surgical mask", "0690000000404", "II", "lot",
-                "14-14", 730, None, ("苏械注准20212140004", "医用外科口罩（非无菌）", 600),
-                "17.5 × 9.5 cm"),
-    DemoProduct("THERM-E", "医用电子体温计", "Clinical electronic thermometer", "0690000000505",
-                "II", "serial", "07-03", None, None,
-                ("苏械注准20162070005", "医用电子体温计", -30), "MT-101"),
-    DemoProduct("CMP-BARREL", "注射器外套", "Syringe barrel (component)", "0690000000606", "none",
-                "lot", "14-01", 1825),
-    DemoProduct("CMP-PLUNGER", "注射器芯杆", "Syringe plunger (component)", "0690000000707", "none",
-                "lot", "14-01", 1825),
-    DemoProduct("CMP-NEEDLE", "注射针", "Needle (component)", "0690000000808", "none", "lot",
-                "14-01", 1825),
-    DemoProduct("CMP-TUBE", "钴铬合金支架管材", "Stent tube, CoCr (component)", "0690000000909",
-                "none", "lot", "13-06", 1825),
-    DemoProduct("CMP-DRUG", "雷帕霉素药物涂层", "Sirolimus drug coating (component)",
-                "0690000001005", "none", "lot", "13-06", 365),
+    DemoProduct(
+        "SYR-5ML",
+        "一次性使用无菌注射器 5 ml",
+        "Sterile single-use syringe 5 ml",
+        "0690000000101",
+        "II",
+        "lot",
+        "14-01",
+        1095,
+        None,
+        ("苏械注准20232140001", "一次性使用无菌注射器（带针）", 900),
+        "5 ml 带针",
+    ),
+    DemoProduct(
+        "STENT-DES",
+        "冠状动脉药物洗脱支架",
+        "Coronary drug-eluting stent",
+        "0690000000202",
+        "III",
+        "serial",
+        "13-06",
+        730,
+        None,
+        ("国械注准20233130002", "冠状动脉药物洗脱支架系统", 1400),
+        "3.0 × 18 mm",
+    ),
+    DemoProduct(
+        "IVD-AG",
+        "新型冠状病毒抗原检测试剂盒",
+        "SARS-CoV-2 antigen test kit (IVD)",
+        "0690000000303",
+        "II",
+        "lot",
+        "6840",
+        548,
+        ("2", "8"),
+        ("苏械注准20222400003", "新型冠状病毒（2019-nCoV）抗原检测试剂盒（胶体金法）", 20),
+        "20 人份/盒",
+    ),
+    DemoProduct(
+        "MASK-SURG",
+        "医用外科口罩",
+        "Surgical mask",
+        "0690000000404",
+        "II",
+        "lot",
+        "14-14",
+        730,
+        None,
+        ("苏械注准20212140004", "医用外科口罩（非无菌）", 600),
+        "17.5 × 9.5 cm",
+    ),
+    DemoProduct(
+        "THERM-E",
+        "医用电子体温计",
+        "Clinical electronic thermometer",
+        "0690000000505",
+        "II",
+        "serial",
+        "07-03",
+        None,
+        None,
+        ("苏械注准20162070005", "医用电子体温计", -30),
+        "MT-101",
+    ),
+    DemoProduct(
+        "CMP-BARREL",
+        "注射器外套",
+        "Syringe barrel (component)",
+        "0690000000606",
+        "none",
+        "lot",
+        "14-01",
+        1825,
+    ),
+    DemoProduct(
+        "CMP-PLUNGER",
+        "注射器芯杆",
+        "Syringe plunger (component)",
+        "0690000000707",
+        "none",
+        "lot",
+        "14-01",
+        1825,
+    ),
+    DemoProduct(
+        "CMP-NEEDLE", "注射针", "Needle (component)", "0690000000808", "none", "lot", "14-01", 1825
+    ),
+    DemoProduct(
+        "CMP-TUBE",
+        "钴铬合金支架管材",
+        "Stent tube, CoCr (component)",
+        "0690000000909",
+        "none",
+        "lot",
+        "13-06",
+        1825,
+    ),
+    DemoProduct(
+        "CMP-DRUG",
+        "雷帕霉素药物涂层",
+        "Sirolimus drug coating (component)",
+        "0690000001005",
+        "none",
+        "lot",
+        "13-06",
+        365,
+    ),
 )
 
 # (code, name, supplier?, customer?, org code, [(kind, number, scope, days valid)])
 PARTNERS = (
-    ("SUP-001", "苏州优质医疗器械供应有限公司", True, False, "MA1DEM000",
-     [("business_licence", "BL-SUP-001", [], None),
-      ("distribution_licence", "苏药监械经营许20230001号", ["07", "13", "14", "6840"], 900)]),
-    ("SUP-002", "无锡过期器械贸易有限公司", True, False, "MA1DEM011",
-     [("business_licence", "BL-SUP-002", [], None),
-      ("distribution_licence", "苏药监械经营许20180002号", ["07", "13", "14", "6840"], -45)]),
-    ("SUP-003", "常州普通耗材有限公司", True, False, "MA1DEM022",
-     [("business_licence", "BL-SUP-003", [], None),
-      ("distribution_licence", "苏药监械经营许20220003号", ["07", "13", "14"], 700)]),
-    ("CUS-001", "苏州市第一人民医院", False, True, "MA1DEM033",
-     [("other", "PDY-32050001", ["07", "13", "14", "6840"], 1200)]),
-    ("CUS-002", "苏州大学附属第二医院", False, True, "MA1DEM044",
-     [("other", "PDY-32050002", ["07", "13", "14", "6840"], 1000)]),
-    ("CUS-003", "昆山市中医医院", False, True, "MA1DEM055",
-     [("other", "PDY-32058303", ["07", "14", "6840"], 800)]),
-    ("CUS-004", "上海即将到期医疗器械经销有限公司", False, True, "MA1DEM066",
-     [("business_licence", "BL-CUS-004", [], None),
-      ("distribution_licence", "沪药监械经营许20210004号", ["07", "13", "14", "6840"], 6)]),
-    ("CUS-005", "杭州过期医疗器械经销有限公司", False, True, "MA1DEM077",
-     [("business_licence", "BL-CUS-005", [], None),
-      ("distribution_licence", "浙药监械经营许20190005号", ["07", "14"], -20)]),
+    (
+        "SUP-001",
+        "苏州优质医疗器械供应有限公司",
+        True,
+        False,
+        "MA1DEM000",
+        [
+            ("business_licence", "BL-SUP-001", [], None),
+            ("distribution_licence", "苏药监械经营许20230001号", ["07", "13", "14", "6840"], 900),
+        ],
+    ),
+    (
+        "SUP-002",
+        "无锡过期器械贸易有限公司",
+        True,
+        False,
+        "MA1DEM011",
+        [
+            ("business_licence", "BL-SUP-002", [], None),
+            ("distribution_licence", "苏药监械经营许20180002号", ["07", "13", "14", "6840"], -45),
+        ],
+    ),
+    (
+        "SUP-003",
+        "常州普通耗材有限公司",
+        True,
+        False,
+        "MA1DEM022",
+        [
+            ("business_licence", "BL-SUP-003", [], None),
+            ("distribution_licence", "苏药监械经营许20220003号", ["07", "13", "14"], 700),
+        ],
+    ),
+    (
+        "CUS-001",
+        "苏州市第一人民医院",
+        False,
+        True,
+        "MA1DEM033",
+        [("other", "PDY-32050001", ["07", "13", "14", "6840"], 1200)],
+    ),
+    (
+        "CUS-002",
+        "苏州大学附属第二医院",
+        False,
+        True,
+        "MA1DEM044",
+        [("other", "PDY-32050002", ["07", "13", "14", "6840"], 1000)],
+    ),
+    (
+        "CUS-003",
+        "昆山市中医医院",
+        False,
+        True,
+        "MA1DEM055",
+        [("other", "PDY-32058303", ["07", "14", "6840"], 800)],
+    ),
+    (
+        "CUS-004",
+        "上海即将到期医疗器械经销有限公司",
+        False,
+        True,
+        "MA1DEM066",
+        [
+            ("business_licence", "BL-CUS-004", [], None),
+            ("distribution_licence", "沪药监械经营许20210004号", ["07", "13", "14", "6840"], 6),
+        ],
+    ),
+    (
+        "CUS-005",
+        "杭州过期医疗器械经销有限公司",
+        False,
+        True,
+        "MA1DEM077",
+        [
+            ("business_licence", "BL-CUS-005", [], None),
+            ("distribution_licence", "浙药监械经营许20190005号", ["07", "14"], -20),
+        ],
+    ),
 )
 
 LOCATIONS = (
@@ -144,8 +284,9 @@ def load(actor: Actor | None = None) -> dict[str, int]:
     added = {"users": 0, "uoms": 0, "products": 0, "partners": 0, "locations": 0}
     for username, printed, role in USERS:
         if not User.objects.filter(username=username).exists():
-            identity.create_user(actor, username=username, printed_name=printed, roles=[role],
-                                 password=DEMO_PASSWORD)
+            identity.create_user(
+                actor, username=username, printed_name=printed, roles=[role], password=DEMO_PASSWORD
+            )
             added["users"] += 1
     for code, zh, en in (("EA", "个", "each"), ("BOX", "盒", "box"), ("KIT", "人份", "test")):
         if not UnitOfMeasure.objects.filter(code=code).exists():
@@ -156,49 +297,84 @@ def load(actor: Actor | None = None) -> dict[str, int]:
         if Product.objects.filter(code=p.code).exists():
             continue
         product = catalog.create_product(
-            actor, code=p.code, name_zh=p.name_zh, name_en=p.name_en, gtin=gtin14(p.gtin_body),
-            uom=ea, tracking=p.tracking, device_class=p.device_class, category_code=p.category,
+            actor,
+            code=p.code,
+            name_zh=p.name_zh,
+            name_en=p.name_en,
+            gtin=gtin14(p.gtin_body),
+            uom=ea,
+            tracking=p.tracking,
+            device_class=p.device_class,
+            category_code=p.category,
             shelf_life_days=p.shelf_life_days,
             storage_min_c=Decimal(p.storage[0]) if p.storage else None,
             storage_max_c=Decimal(p.storage[1]) if p.storage else None,
-            specification=p.specification, manufacturer="苏州示例医疗科技有限公司",
+            specification=p.specification,
+            manufacturer="苏州示例医疗科技有限公司",
         )
         if p.registration:
             number, scope, days = p.registration
             valid_until = _days(days)
             assert valid_until is not None
             catalog.add_registration(
-                actor, product.pk, jurisdiction="CN", kind="registration", number=number,
-                valid_until=valid_until, valid_from=valid_until - dt.timedelta(days=5 * 365),
-                scope=scope, holder="苏州示例医疗科技有限公司",
+                actor,
+                product.pk,
+                jurisdiction="CN",
+                kind="registration",
+                number=number,
+                valid_until=valid_until,
+                valid_from=valid_until - dt.timedelta(days=5 * 365),
+                scope=scope,
+                holder="苏州示例医疗科技有限公司",
             )
         added["products"] += 1
     for code, name, is_sup, is_cus, org, docs in PARTNERS:
         if Partner.objects.filter(code=code).exists():
             continue
         partner = partners.create_partner(
-            actor, code=code, name=name, is_supplier=is_sup, is_customer=is_cus,
-            uscc=uscc("320500", org), status="approved",
-            address="江苏省苏州市", contact="联系人", phone="0512-00000000",
+            actor,
+            code=code,
+            name=name,
+            is_supplier=is_sup,
+            is_customer=is_cus,
+            uscc=uscc("320500", org),
+            status="approved",
+            address="江苏省苏州市",
+            contact="联系人",
+            phone="0512-00000000",
         )
         for kind, number, scope, days in docs:
             until = _days(days)
             partners.add_document(
-                actor, partner.pk, kind=kind, number=number, valid_until=until,
-                valid_from=(until - dt.timedelta(days=5 * 365)) if until else clock.today()
-                - dt.timedelta(days=3 * 365), scope=scope,
+                actor,
+                partner.pk,
+                kind=kind,
+                number=number,
+                valid_until=until,
+                valid_from=(until - dt.timedelta(days=5 * 365))
+                if until
+                else clock.today() - dt.timedelta(days=3 * 365),
+                scope=scope,
             )
         added["partners"] += 1
     warehouse = Warehouse.objects.filter(code="SZ01").first()
     if warehouse is None:
         warehouse = inventory.create_warehouse(
-            actor, code="SZ01", name_zh="苏州仓", name_en="Suzhou warehouse",
+            actor,
+            code="SZ01",
+            name_zh="苏州仓",
+            name_en="Suzhou warehouse",
             address="江苏省苏州市工业园区示例路 1 号",
         )
     for code, zh, en, kind, temp in LOCATIONS:
         if not Location.objects.filter(warehouse=warehouse, code=code).exists():
             inventory.create_location(
-                actor, warehouse.pk, code=code, name=zh, name_en=en, kind=kind,
+                actor,
+                warehouse.pk,
+                code=code,
+                name=zh,
+                name_en=en,
+                kind=kind,
                 temp_min_c=Decimal(temp[0]) if temp else None,
                 temp_max_c=Decimal(temp[1]) if temp else None,
             )

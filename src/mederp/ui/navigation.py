@@ -22,19 +22,30 @@ class NavArea:
 
 
 AREAS: tuple[NavArea, ...] = (
-    NavArea(_("Catalog"), (
-        NavItem(_("Products"), "catalog:product_list", "catalog.view_product"),
-        NavItem(_("Units of measure"), "catalog:uom_list", "catalog.view_unitofmeasure"),
-    )),
-    NavArea(_("Partners"), (
-        NavItem(_("Suppliers & customers"), "partners:partner_list", "partners.view_partner"),
-    )),
-    NavArea(_("Warehouse"), (
-        NavItem(_("Warehouses & locations"), "inventory:warehouse_list",
-                "inventory.view_warehouse"),
-    )),
-    NavArea(_("Compliance"), (
-        NavItem(_("Audit trail"), "core:audit_list", "core.view_auditentry"),
-        NavItem(_("Events (outbox)"), "core:outbox_list", "core.view_outboxevent"),
-    )),
+    NavArea(
+        _("Catalog"),
+        (
+            NavItem(_("Products"), "catalog:product_list", "catalog.view_product"),
+            NavItem(_("Units of measure"), "catalog:uom_list", "catalog.view_unitofmeasure"),
+        ),
+    ),
+    NavArea(
+        _("Partners"),
+        (NavItem(_("Suppliers & customers"), "partners:partner_list", "partners.view_partner"),),
+    ),
+    NavArea(
+        _("Warehouse"),
+        (
+            NavItem(
+                _("Warehouses & locations"), "inventory:warehouse_list", "inventory.view_warehouse"
+            ),
+        ),
+    ),
+    NavArea(
+        _("Compliance"),
+        (
+            NavItem(_("Audit trail"), "core:audit_list", "core.view_auditentry"),
+            NavItem(_("Events (outbox)"), "core:outbox_list", "core.view_outboxevent"),
+        ),
+    ),
 )

@@ -20,14 +20,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("MEDERP_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2))
+        )
         parser.add_argument("--seal-interval", type=float, default=1.0)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         cmd = [
-            sys.executable, "-m", "gunicorn", "mederp.config.wsgi",
-            "--bind", opts["bind"], "--workers", str(opts["workers"]),
-            "--access-logfile", "-", "--timeout", "60",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "mederp.config.wsgi",
+            "--bind",
+            opts["bind"],
+            "--workers",
+            str(opts["workers"]),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
         ]
         server = subprocess.Popen(cmd)  # noqa: S603 - fixed argv, no shell
         stopping = False
@@ -43,7 +54,7 @@ class Command(BaseCommand):
             while server.poll() is None and not stopping:
                 try:
                     chain.seal()
-                except Exception as exc:  # noqa: BLE001 - keep serving; the next round retries
+                except Exception as exc:
                     self.stderr.write(f"audit sealer: {exc}")
                 close_old_connections()
                 time.sleep(opts["seal_interval"])

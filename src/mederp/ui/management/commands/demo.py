@@ -17,8 +17,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["logins"]:
-            self.stdout.write("\nMedERP demo — http://127.0.0.1:8000  (password for every user: "
-                              f"{demo.DEMO_PASSWORD})")
+            self.stdout.write(
+                "\nMedERP demo — http://127.0.0.1:8000  (password for every user: "
+                f"{demo.DEMO_PASSWORD})"
+            )
             for username, printed, role in demo.USERS:
                 self.stdout.write(f"  {username:<8} {role:<14} {printed}")
             self.stdout.write("")
