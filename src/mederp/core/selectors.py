@@ -53,7 +53,7 @@ def with_change_items(entries: Any) -> list[AuditEntry]:
     """Entries with ``change_items`` attached for templates ([(field, [old, new]), ...])."""
     result = list(entries)
     for e in result:
-        e.change_items = change_items(e)  # type: ignore[attr-defined]
+        e.change_items = change_items(e)
     return result
 
 

@@ -343,18 +343,18 @@ def load(actor: Actor | None = None) -> dict[str, int]:
             contact="联系人",
             phone="0512-00000000",
         )
-        for kind, number, scope, days in docs:
-            until = _days(days)
+        for kind, doc_number, doc_scope, doc_days in docs:
+            until = _days(doc_days)
             partners.add_document(
                 actor,
                 partner.pk,
                 kind=kind,
-                number=number,
+                number=doc_number,
                 valid_until=until,
                 valid_from=(until - dt.timedelta(days=5 * 365))
                 if until
                 else clock.today() - dt.timedelta(days=3 * 365),
-                scope=scope,
+                scope=doc_scope,
             )
         added["partners"] += 1
     warehouse = Warehouse.objects.filter(code="SZ01").first()
