@@ -71,7 +71,7 @@ class _Echo:
 
 
 @requires("core.view_auditentry", "core.export_auditentry")
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     _form, flt = _filter_from(request)
     writer = csv.writer(_Echo())
 
