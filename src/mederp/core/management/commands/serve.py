@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from mederp.core import chain
+from mederp.core import chain, idempotency
 
 
 class Command(BaseCommand):
@@ -50,10 +50,15 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        next_purge = 0.0
         try:
             while server.poll() is None and not stopping:
                 try:
                     chain.seal()
+                    if time.monotonic() >= next_purge:
+                        # Keys are kept at least 24 hours (invariant 5); older ones are dropped.
+                        idempotency.purge_expired()
+                        next_purge = time.monotonic() + 3600
                 except Exception as exc:
                     self.stderr.write(f"audit sealer: {exc}")
                 close_old_connections()
