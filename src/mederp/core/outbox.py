@@ -6,14 +6,35 @@ sequence number is taken safely; the unique constraint turns any slip into an er
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 
 from mederp.core import canonical, clock
 from mederp.core.actors import Actor
 from mederp.core.models import OutboxEvent
+
+_COLUMNS = (
+    "event_id",
+    "event_type",
+    "aggregate_type",
+    "aggregate_id",
+    "schema_version",
+    "payload",
+    "occurred_at",
+    "actor_name",
+    "request_id",
+    "attempts",
+)
+# One round trip: the next per-aggregate number is read by the INSERT itself.
+_INSERT = (
+    f"INSERT INTO core_outboxevent ({', '.join(_COLUMNS)}, aggregate_seq) "
+    f"SELECT {', '.join(['%s'] * len(_COLUMNS))}, COALESCE(MAX(o.aggregate_seq), 0) + 1 "
+    "FROM core_outboxevent o WHERE o.aggregate_type = %s AND o.aggregate_id = %s "
+    "RETURNING id, aggregate_seq"
+)
+_FIELDS = [OutboxEvent._meta.get_field(name) for name in _COLUMNS]
 
 
 def emit(
@@ -26,20 +47,24 @@ def emit(
     schema_version: int = 1,
 ) -> OutboxEvent:
     """Append an event such as ``catalog.product.created`` (past tense, dotted, versioned)."""
-    if not transaction.get_connection().in_atomic_block:
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
         raise RuntimeError("outbox.emit() must run inside the service's transaction")
-    agg_id = str(aggregate_id)
-    last = OutboxEvent.objects.filter(
-        aggregate_type=aggregate_type, aggregate_id=agg_id
-    ).aggregate(m=Max("aggregate_seq"))["m"]
-    return OutboxEvent.objects.create(
+    event = OutboxEvent(
+        event_id=uuid.uuid4(),
         event_type=event_type,
         aggregate_type=aggregate_type,
-        aggregate_id=agg_id,
-        aggregate_seq=(last or 0) + 1,
+        aggregate_id=str(aggregate_id),
         schema_version=schema_version,
         payload=canonical.to_json_value(payload),
         occurred_at=clock.now(),
         actor_name=actor.name[:200],
         request_id=actor.request_id[:64],
+        attempts=0,
     )
+    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in _FIELDS]
+    with conn.cursor() as cur:
+        cur.execute(_INSERT, [*params, event.aggregate_type, event.aggregate_id])
+        event.id, event.aggregate_seq = cur.fetchone()
+    event._state.adding = False
+    return event
