@@ -33,6 +33,7 @@ from mederp.core.chainwalk import (
     GENESIS,
     LINK_COLUMNS,
     UTC_ZONES,
+    WALK_SETTINGS,
     WALK_SQL,
     Problem,
     VerifyReport,
@@ -252,8 +253,12 @@ def verify(max_problems: int = 20, workers: int | None = None) -> VerifyReport:
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cur.execute(WALK_SETTINGS)
             _walk_parallel(walk, workers)
         else:
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cur:
+                    cur.execute(WALK_SETTINGS)
             run(_link_rows(), walk)
         for problem, stored_prev in walk.pending:
             if AuditChainLink.objects.filter(hash=stored_prev).exists():

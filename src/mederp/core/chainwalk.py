@@ -126,6 +126,14 @@ _WALK_FROM = (
     "FROM core_auditchainlink c LEFT JOIN core_auditentry e ON e.id = c.entry_id"
 )
 WALK_SQL = f"{_WALK_FROM} ORDER BY c.seq"
+# For this transaction only: walk links in order and fetch each entry by key (no sort, nothing
+# to spill), without parallel workers or JIT, which on a small machine take the cores the walk
+# needs for hashing.
+WALK_SETTINGS = (
+    "SELECT set_config('jit', 'off', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true), "
+    "set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
+)
 
 
 @dataclass
@@ -391,6 +399,7 @@ def walk_segment(
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
         conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute(WALK_SETTINGS)
         with pg_loaders(conn.cursor()) as cur:
             context = start_state(cur, lo, walk)
             before = context.detail if context else None
