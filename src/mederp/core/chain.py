@@ -14,12 +14,12 @@ and one SHA-256 in a tight loop. The bytes hashed are exactly :func:`canonical_e
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -42,10 +42,9 @@ from mederp.core.chainwalk import (
     encode_list,
     iso_utc,
     link_hash,
-    pg_chunks,
     pg_loaders,
+    pg_walk,
     run,
-    segment_sql,
     sha256,
 )
 from mederp.core.locks import advisory_xact_lock
@@ -221,20 +220,12 @@ def seal(
 # Verification
 
 
-def _link_rows(fetch: int = 10000) -> Any:
+def _sqlite_rows(fetch: int = 10000) -> Iterator[tuple[Any, ...]]:
     """Every link in chain order with its entry's columns (``None`` when the entry is gone)."""
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        chunks = pg_chunks(connection.connection, WALK_SQL, [], fetch)
-        return itertools.chain.from_iterable(chunks)
-
-    def sqlite_rows() -> Any:
-        with connection.cursor() as cur:
-            cur.execute(WALK_SQL)
-            while chunk := cur.fetchmany(fetch):
-                yield from chunk
-
-    return sqlite_rows()
+    with connection.cursor() as cur:
+        cur.execute(WALK_SQL)
+        while chunk := cur.fetchmany(fetch):
+            yield from chunk
 
 
 def verify(max_problems: int = 20, workers: int | None = None) -> VerifyReport:
@@ -259,7 +250,9 @@ def verify(max_problems: int = 20, workers: int | None = None) -> VerifyReport:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cur:
                     cur.execute(WALK_SETTINGS)
-            run(_link_rows(), walk)
+                pg_walk(connection.connection, None, None, walk)
+            else:
+                run(_sqlite_rows(), walk)
         for problem, stored_prev in walk.pending:
             if AuditChainLink.objects.filter(hash=stored_prev).exists():
                 problem.kind = "reordered"
@@ -275,8 +268,9 @@ def _walk_parallel(walk: Walk, workers: int | None) -> None:
     workers = workers or int(getattr(settings, "MEDERP_AUDIT_VERIFY_WORKERS", 0) or 0)
     workers = max(1, workers or (os.cpu_count() or 1))
     head = chain_head()[0]
+    connection.ensure_connection()
     if workers == 1 or head < PARALLEL_MIN_LINKS:
-        run(_link_rows(), walk)
+        pg_walk(connection.connection, None, None, walk)
         return
     with connection.cursor() as cur:
         cur.execute("SELECT pg_export_snapshot()")
@@ -303,7 +297,7 @@ def _walk_parallel(walk: Walk, workers: int | None) -> None:
         procs.append(proc)
     try:
         lo, hi = ranges[0]
-        run(itertools.chain.from_iterable(pg_chunks(raw, *segment_sql(lo, hi))), walk)
+        pg_walk(raw, lo, hi, walk)
         for proc in procs:
             out = proc.stdout.read() if proc.stdout else ""
             if proc.wait() != 0:

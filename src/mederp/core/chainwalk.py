@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 import queue
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -207,6 +208,82 @@ def run(rows: Iterable[tuple[Any, ...]], walk: Walk) -> None:
     walk.prev_entry_id, walk.expected_seq = prev_entry_id, expected_seq
 
 
+# The PostgreSQL fast path. Entry text arrives as raw UTF-8 bytes (``convert_to``, loaded by
+# psycopg's C bytea loader) and the canonical JSON is assembled from them: a string with no quote,
+# backslash or control character is its own JSON body, and quotes and backslashes are escaped
+# with two byte replaces - exactly what json.dumps(..., ensure_ascii=False) writes for such text.
+# A row with a control character, or any row that does not check out, is converted back and
+# judged by :func:`run`, the reference, so this path can only ever be faster, never different.
+# actor_id precedes actor_kind here so the ten strings are contiguous; NUL (which PostgreSQL
+# text cannot hold) separates them while they are escaped together.
+_FAST_FROM = (
+    f"SELECT {LINK_SELECT}, convert_to(e.id::text, 'UTF8'), e.occurred_at, "
+    "convert_to(e.actor_id::text, 'UTF8'), "
+    + ", ".join(
+        f"convert_to(e.{c}, 'UTF8')"
+        for c in ENTRY_COLUMNS
+        if c not in ("id", "occurred_at", "actor_id")
+    )
+    + " FROM core_auditchainlink c LEFT JOIN core_auditentry e ON e.id = c.entry_id"
+)
+_CONTROL = re.compile(rb"[\x01-\x1f]").search
+
+
+def _reference_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A fast-path row in :data:`WALK_SQL`'s shape and types, for :func:`run`."""
+    seq, entry_id, stored_prev, stored_hash, sealed_at, eid, occurred, actor, kind, *rest = row
+    if eid is None:
+        entry: list[Any] = [None] * len(ENTRY_COLUMNS)
+    else:
+        actor_id = None if actor is None else int(actor)
+        texts = [b.decode() for b in (kind, *rest)]
+        entry = [int(eid), occurred, texts[0], actor_id, *texts[1:]]
+    return (seq, entry_id, stored_prev, stored_hash, sealed_at, *entry)
+
+
+def run_fast(rows: Iterable[tuple[Any, ...]], walk: Walk) -> None:
+    """:func:`run` for rows of :data:`_FAST_FROM`: the same result, less work per entry."""
+    report, grace = walk.report, walk.grace
+    sha, utc_zones, control, sep = sha256, UTC_ZONES, _CONTROL, b"\x00"
+    prev_hash, expected_seq = walk.prev_hash, walk.expected_seq
+    prev_prev_hash, prev_entry_id = walk.prev_prev_hash, walk.prev_entry_id
+    checked, present = report.entries_checked, walk.present
+    for row in rows:
+        seq, entry_id, stored_prev, stored_hash, sealed_at, eid, occurred, actor, *texts = row
+        if (
+            seq == expected_seq
+            and stored_prev == prev_hash
+            and eid is not None
+            and occurred.tzinfo in utc_zones
+            and sealed_at - occurred <= grace
+        ):
+            blob = sep.join(texts)
+            if control(blob) is None:
+                kind, rest = blob.replace(b"\\", b"\\\\").replace(b'"', b'\\"').split(sep, 1)
+                canonical = b"".join((
+                    b"[", eid, b',"', occurred.isoformat().encode(), b'","', kind, b'",',
+                    actor or b"null", b',"', rest.replace(sep, b'","'), b'"]',
+                ))  # fmt: skip
+                if sha(stored_prev.encode() + canonical).hexdigest() == stored_hash:
+                    checked += 1
+                    present += 1
+                    prev_prev_hash, prev_hash, prev_entry_id = prev_hash, stored_hash, entry_id
+                    expected_seq = seq + 1
+                    continue
+        walk.prev_hash, walk.prev_prev_hash = prev_hash, prev_prev_hash
+        walk.prev_entry_id, walk.expected_seq = prev_entry_id, expected_seq
+        report.entries_checked, walk.present = checked, present
+        run((_reference_row(row),), walk)
+        prev_hash, prev_prev_hash = walk.prev_hash, walk.prev_prev_hash
+        prev_entry_id, expected_seq = walk.prev_entry_id, walk.expected_seq
+        checked, present = report.entries_checked, walk.present
+    report.entries_checked, walk.present = checked, present
+    if checked:
+        report.head_seq, report.head_hash = expected_seq - 1, prev_hash
+    walk.prev_hash, walk.prev_prev_hash = prev_hash, prev_prev_hash
+    walk.prev_entry_id, walk.expected_seq = prev_entry_id, expected_seq
+
+
 def _diagnose(
     walk: Walk,
     seq: int,
@@ -303,8 +380,9 @@ def pg_loaders(cur: Any) -> Any:
     return cur
 
 
-def segment_sql(lo: int | None, hi: int | None) -> tuple[str, list[int]]:
-    """The walk query for links with ``lo < seq <= hi`` (open ends when ``None``)."""
+def segment_sql(lo: int | None, hi: int | None, fast: bool = False) -> tuple[str, list[int]]:
+    """The walk query for links with ``lo < seq <= hi`` (open ends when ``None``); ``fast``
+    gives the row shape of :func:`run_fast`."""
     where, params = [], []
     if lo is not None:
         where.append("c.seq > %s")
@@ -313,7 +391,13 @@ def segment_sql(lo: int | None, hi: int | None) -> tuple[str, list[int]]:
         where.append("c.seq <= %s")
         params.append(hi)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    return f"{_WALK_FROM}{clause} ORDER BY c.seq", params
+    return f"{_FAST_FROM if fast else _WALK_FROM}{clause} ORDER BY c.seq", params
+
+
+def pg_walk(conn: Any, lo: int | None, hi: int | None, walk: Walk) -> None:
+    """Walk links ``lo < seq <= hi`` on a PostgreSQL connection (the fast path)."""
+    sql, params = segment_sql(lo, hi, fast=True)
+    run_fast(itertools.chain.from_iterable(pg_chunks(conn, sql, params)), walk)
 
 
 def pg_chunks(conn: Any, sql: str, params: list[Any], fetch: int = 10000) -> Iterator[list[Any]]:
@@ -403,8 +487,7 @@ def walk_segment(
         with pg_loaders(conn.cursor()) as cur:
             context = start_state(cur, lo, walk)
             before = context.detail if context else None
-        sql, params = segment_sql(lo, hi)
-        run(itertools.chain.from_iterable(pg_chunks(conn, sql, params)), walk)
+        pg_walk(conn, lo, hi, walk)
         conn.rollback()
     result = walk.result()
     if context is not None and context.detail != before:
