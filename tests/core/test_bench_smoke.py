@@ -30,9 +30,10 @@ def test_bench_audit_quick_prints_one_json_object_with_every_figure():
     assert set(result["writers"]) == {"1", "2"}
     for figures in result["writers"].values():
         assert figures["audited_per_s"] > 0 and figures["raw_per_s"] > 0
+        assert figures["kernel_per_s"] > 0
     assert result["verify_entries"] >= 2000 and result["verify_ok"] is True
     for key in ("verify_entries_per_s", "seal_entries_per_s", "scaling_2_over_1",
-                "audited_over_raw_2"):  # fmt: skip
+                "audited_over_raw_2", "kernel_over_raw_2"):  # fmt: skip
         assert result[key] > 0
     assert set(result["machine"]) >= {"cpu_count", "python", "database", "date"}
     assert result["machine"]["database"].startswith("PostgreSQL")

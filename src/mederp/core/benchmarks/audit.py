@@ -6,7 +6,9 @@ connection to a scratch database, for a fixed time:
 - ``audited``: a real kernel write, ``catalog.services.change_uom`` - row lock, update, audit
   entry, outbox event, one transaction - while a sealer process chains entries every second as
   ``mederp serve`` does;
-- ``raw``: the floor, the same row update as one plain SQL statement in its own transaction.
+- ``raw``: the floor, the same row update as one plain SQL statement in its own transaction;
+- ``kernel``: the raw update plus what the kernel adds to every write - ``audit.record`` and
+  ``outbox.emit`` - in one transaction, to separate the kernel's cost from the ORM service's.
 
 Then at least ``--verify-entries`` audit entries are bulk-inserted and the time to seal them
 (``core.chain.seal``) and to verify the whole chain (``core.chain.verify``) is taken.
@@ -66,13 +68,17 @@ def run(options: dict[str, Any], progress: Callable[[str], None] = lambda _: Non
             for n in writer_counts:
                 raw = _phase(writers[:n], rows, "raw", seconds)
                 progress(f"{n} writer(s): raw floor {raw['per_s']:.0f}/s")
+                kernel = _phase(writers[:n], rows, "kernel", seconds, sealer)
+                progress(f"{n} writer(s): raw update + audit entry + event {kernel['per_s']:.0f}/s")
                 audited = _phase(writers[:n], rows, "audited", seconds, sealer)
                 progress(f"{n} writer(s): audited {audited['per_s']:.0f}/s")
                 result["writers"][str(n)] = {
                     "audited_per_s": round(audited["per_s"], 1),
                     "raw_per_s": round(raw["per_s"], 1),
+                    "kernel_per_s": round(kernel["per_s"], 1),
                     "audited_writes": audited["writes"],
                     "raw_writes": raw["writes"],
+                    "kernel_writes": kernel["writes"],
                 }
             progress(f"seal and verify {verify_entries:,} entries")
             chain_figures = writers[0].call("chain", verify_entries)
@@ -85,6 +91,9 @@ def run(options: dict[str, Any], progress: Callable[[str], None] = lambda _: Non
     share = per[hi]["audited_per_s"] / max(per[hi]["raw_per_s"], 1e-9)
     result[f"scaling_{hi}_over_{lo}"] = round(scaling, 3)
     result[f"audited_over_raw_{hi}"] = round(share, 3)
+    result[f"kernel_over_raw_{hi}"] = round(
+        per[hi]["kernel_per_s"] / max(per[hi]["raw_per_s"], 1e-9), 3
+    )
     result.update(chain_figures)
     result["targets"] = {
         f"scaling_{hi}_over_{lo}": _target(scaling, TARGETS["scaling"]),
@@ -160,6 +169,7 @@ def _serve(url: str, number: int, conn: Connection) -> None:
             "database": _database,
             "raw": _raw_writes,
             "audited": _audited_writes,
+            "kernel": _kernel_writes,
             "seal_loop": _seal_loop,
             "chain": _chain_figures,
         }
@@ -244,6 +254,32 @@ def _raw_writes(number: int, rows: list[int], start_at: float, seconds: float) -
 
     def write(n: int) -> None:
         cursor.execute(sql, [f"r{number}-{n}", rows[n % len(rows)]])
+
+    write(-1)
+    return _timed(start_at, seconds, write)
+
+
+def _kernel_writes(number: int, rows: list[int], start_at: float, seconds: float) -> dict:
+    from django.db import connection, transaction
+
+    from mederp.core import audit, outbox
+
+    actor, reason = _actor(), "benchmark correction"
+    sql = "UPDATE catalog_unitofmeasure SET name_en = %s, version = version + 1 WHERE id = %s"
+    cursor = connection.cursor()
+
+    def write(n: int) -> None:
+        row, name = rows[n % len(rows)], f"k{number}-{n}"
+        with transaction.atomic():
+            cursor.execute(sql, [name, row])
+            audit.record(
+                actor, action=audit.UPDATE, record_type="catalog.unitofmeasure", record_id=row,
+                changes={"name_en": [None, name]}, reason=reason,
+            )  # fmt: skip
+            outbox.emit(
+                actor, "catalog.uom.changed", aggregate_type="catalog.unitofmeasure",
+                aggregate_id=row, payload={"id": row, "name_en": name},
+            )  # fmt: skip
 
     write(-1)
     return _timed(start_at, seconds, write)
