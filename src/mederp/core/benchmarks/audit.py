@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -57,6 +58,7 @@ def run(options: dict[str, Any], progress: Callable[[str], None] = lambda _: Non
         "seconds_per_phase": seconds,
         "writers": {},
     }
+    load_before = _load_average()
     ctx = mp.get_context("spawn")
     with scratch.scratch_database(server) as url:
         progress(f"scratch database ready; starting {writer_counts[-1]} writers and a sealer")
@@ -102,8 +104,20 @@ def run(options: dict[str, Any], progress: Callable[[str], None] = lambda _: Non
             chain_figures["verify_entries_per_s"], TARGETS["verify_entries_per_s"]
         ),
     }
-    result["machine"] = scratch.machine(database)
+    result["machine"] = {
+        **scratch.machine(database),
+        # Other work on the machine moves these figures a lot: report how busy it was.
+        "load_average_before": load_before,
+        "load_average_after": _load_average(),
+    }
     return result
+
+
+def _load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def _target(value: float, minimum: float) -> dict[str, Any]:
