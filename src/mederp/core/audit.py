@@ -74,7 +74,7 @@ def record(
 
 _FIELDS = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
 _INSERT = (
-    f"INSERT INTO core_auditentry ({', '.join(f.column for f in _FIELDS)}) "
+    f"INSERT INTO core_auditentry ({', '.join(str(f.column) for f in _FIELDS)}) "
     f"VALUES ({', '.join(['%s'] * len(_FIELDS))}) RETURNING id"
 )
 

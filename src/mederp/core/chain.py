@@ -167,7 +167,9 @@ def _insert_links(links: list[tuple[int, int, str, str, dt.datetime]]) -> None:
         with _pg_cursor() as cur, cur.copy(copy_sql) as copy:
             copy.write("".join(lines))
         return
-    AuditChainLink.objects.bulk_create([AuditChainLink(*link) for link in links])
+    AuditChainLink.objects.bulk_create(
+        [AuditChainLink(**dict(zip(LINK_COLUMNS, link, strict=True))) for link in links]
+    )
 
 
 def seal(

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Field
 
 from mederp.core import canonical, clock
 from mederp.core.actors import Actor
@@ -34,7 +35,7 @@ _INSERT = (
     "FROM core_outboxevent o WHERE o.aggregate_type = %s AND o.aggregate_id = %s "
     "RETURNING id, aggregate_seq"
 )
-_FIELDS = [OutboxEvent._meta.get_field(name) for name in _COLUMNS]
+_FIELDS: list[Field[Any, Any]] = [OutboxEvent._meta.get_field(name) for name in _COLUMNS]  # type: ignore[misc]
 
 
 def emit(

@@ -178,7 +178,7 @@ def _serve(url: str, number: int, conn: Connection) -> None:
     """The worker's loop: one command at a time until told to stop."""
     try:
         scratch.setup_django_child(url)
-        commands = {
+        commands: dict[str, Callable[..., Any]] = {
             "prepare": _prepare,
             "database": _database,
             "raw": _raw_writes,
