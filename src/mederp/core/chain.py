@@ -6,9 +6,10 @@ each, ``hash = SHA-256(prev_hash || canonical(entry))``. Verification walks the 
 recomputes every hash from the entry as stored and names the first entry that was altered,
 removed, reordered or inserted.
 
-Both walks are hot paths (a million entries must verify in seconds), so on PostgreSQL rows are
-streamed with binary ``COPY`` and psycopg's C loaders, and the per-entry work is one JSON encode
-and one SHA-256 in a tight loop. The bytes hashed are exactly :func:`canonical_entry`'s.
+Both walks are hot paths (a million entries must verify in seconds). The walk itself lives in
+:mod:`mederp.core.chainwalk` (no Django, so worker processes can run it); this module seals,
+orchestrates verification and owns the queries. The bytes hashed are always exactly
+:func:`canonical_entry`'s.
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """Walking the audit hash chain: the pure, Django-free part of verification (AT-07; ADR 0001).
 
-:mod:`mederp.core.chain` streams links with their entries into :func:`walk`; for a long chain on
-PostgreSQL it also hands seq ranges to worker processes running :func:`walk_segment` on their own
-connection inside the same exported snapshot. Both give exactly the serial walk's result, because
-each link is checked only against the two links before it, which a segment fetches first.
+:func:`run` is the reference walk: links in ``seq`` order with their entries, every hash
+recomputed with :func:`canonical_entry`. :func:`run_fast` is the PostgreSQL fast path over raw
+UTF-8 bytes; whatever it cannot vouch for it hands to :func:`run`. :mod:`mederp.core.chain` feeds
+them; for a long chain it also hands ``seq`` ranges to worker processes
+(``python -m mederp.core.chainwalk`` -> :func:`walk_segment`) on their own connections inside the
+same exported snapshot. The result is the serial walk's, because each link is judged only against
+the links just before it, which a segment re-walks first (:func:`start_state`).
 """
 
 from __future__ import annotations
