@@ -281,7 +281,9 @@ def _walk_parallel(walk: Walk, workers: int | None) -> None:
     bounds = [head * i // workers for i in range(1, workers)]  # ranges (lo, hi]
     ranges = list(zip([None, *bounds], [*bounds, None], strict=True))
     raw = connection.connection
-    conninfo = raw.info.dsn + (f" password={raw.info.password}" if raw.info.password else "")
+    from psycopg.conninfo import make_conninfo
+
+    conninfo = make_conninfo(raw.info.dsn, password=raw.info.password or None)
     job = {"conninfo": conninfo, "snapshot": snapshot, "grace_seconds": walk.grace.total_seconds()}
     job["max_problems"] = walk.max_problems
     # Plain subprocesses (not multiprocessing): nothing re-imports the caller's main module, and
