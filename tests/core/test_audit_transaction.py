@@ -83,4 +83,3 @@ def test_a_change_that_changes_nothing_writes_no_entry_and_no_event(system, unch
     uom = services.create_uom(system, code="box", name_zh="盒", name_en="box")
     with unchanged(UnitOfMeasure):
         services.change_uom(system, uom.pk, reason="no-op", name_en="box")
-
