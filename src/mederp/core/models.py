@@ -55,6 +55,9 @@ class AuditChainLink(models.Model):
     class Meta:
         default_permissions = ("view",)
 
+    def __str__(self) -> str:
+        return f"#{self.seq} entry {self.entry_id} {self.hash[:12]}"
+
 
 class OutboxEvent(models.Model):
     """A domain event written in the business transaction (invariant 3).
@@ -85,7 +88,8 @@ class OutboxEvent(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["published_at", "id"], name="outbox_unpublished_idx",
+                fields=["published_at", "id"],
+                name="outbox_unpublished_idx",
                 condition=models.Q(published_at__isnull=True),
             )
         ]
@@ -112,3 +116,6 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["principal", "key"], name="idempotency_principal_key")
         ]
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key}"
