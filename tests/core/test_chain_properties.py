@@ -160,7 +160,7 @@ def test_the_postgresql_fast_path_judges_every_row_as_the_reference_does(
     reference_row = (*link, 41, when, kind, actor_id, *rest)
     fast_row = (
         *link, b"41", when, None if actor_id is None else str(actor_id).encode(),
-        *(s.encode() for s in (kind, *rest)),
+        b"\x00".join(s.encode() for s in (kind, *rest)),
     )  # fmt: skip
     verdicts = []
     for runner, row in ((chainwalk.run, reference_row), (chainwalk.run_fast, fast_row)):

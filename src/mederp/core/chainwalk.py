@@ -217,16 +217,13 @@ def run(rows: Iterable[tuple[Any, ...]], walk: Walk) -> None:
 # with two byte replaces - exactly what json.dumps(..., ensure_ascii=False) writes for such text.
 # A row with a control character, or any row that does not check out, is converted back and
 # judged by :func:`run`, the reference, so this path can only ever be faster, never different.
-# actor_id precedes actor_kind here so the ten strings are contiguous; NUL (which PostgreSQL
-# text cannot hold) separates them while they are escaped together.
+# The ten text columns arrive as one value, joined by NUL (which PostgreSQL text cannot hold),
+# and are escaped together.
+_TEXT_COLUMNS = [c for c in ENTRY_COLUMNS if c not in ("id", "occurred_at", "actor_id")]
 _FAST_FROM = (
     f"SELECT {LINK_SELECT}, convert_to(e.id::text, 'UTF8'), e.occurred_at, "
     "convert_to(e.actor_id::text, 'UTF8'), "
-    + ", ".join(
-        f"convert_to(e.{c}, 'UTF8')"
-        for c in ENTRY_COLUMNS
-        if c not in ("id", "occurred_at", "actor_id")
-    )
+    + " || '\\x00'::bytea || ".join(f"convert_to(e.{c}, 'UTF8')" for c in _TEXT_COLUMNS)
     + " FROM core_auditchainlink c LEFT JOIN core_auditentry e ON e.id = c.entry_id"
 )
 _CONTROL = re.compile(rb"[\x01-\x1f]").search
@@ -234,12 +231,12 @@ _CONTROL = re.compile(rb"[\x01-\x1f]").search
 
 def _reference_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A fast-path row in :data:`WALK_SQL`'s shape and types, for :func:`run`."""
-    seq, entry_id, stored_prev, stored_hash, sealed_at, eid, occurred, actor, kind, *rest = row
+    seq, entry_id, stored_prev, stored_hash, sealed_at, eid, occurred, actor, blob = row
     if eid is None:
         entry: list[Any] = [None] * len(ENTRY_COLUMNS)
     else:
         actor_id = None if actor is None else int(actor)
-        texts = [b.decode() for b in (kind, *rest)]
+        texts = [b.decode() for b in blob.split(b"\x00")]
         entry = [int(eid), occurred, texts[0], actor_id, *texts[1:]]
     return (seq, entry_id, stored_prev, stored_hash, sealed_at, *entry)
 
@@ -252,27 +249,26 @@ def run_fast(rows: Iterable[tuple[Any, ...]], walk: Walk) -> None:
     prev_prev_hash, prev_entry_id = walk.prev_prev_hash, walk.prev_entry_id
     checked, present = report.entries_checked, walk.present
     for row in rows:
-        seq, entry_id, stored_prev, stored_hash, sealed_at, eid, occurred, actor, *texts = row
+        seq, entry_id, stored_prev, stored_hash, sealed_at, eid, occurred, actor, blob = row
         if (
             seq == expected_seq
             and stored_prev == prev_hash
             and eid is not None
             and occurred.tzinfo in utc_zones
             and sealed_at - occurred <= grace
+            and control(blob) is None
         ):
-            blob = sep.join(texts)
-            if control(blob) is None:
-                kind, rest = blob.replace(b"\\", b"\\\\").replace(b'"', b'\\"').split(sep, 1)
-                canonical = b"".join((
-                    b"[", eid, b',"', occurred.isoformat().encode(), b'","', kind, b'",',
-                    actor or b"null", b',"', rest.replace(sep, b'","'), b'"]',
-                ))  # fmt: skip
-                if sha(stored_prev.encode() + canonical).hexdigest() == stored_hash:
-                    checked += 1
-                    present += 1
-                    prev_prev_hash, prev_hash, prev_entry_id = prev_hash, stored_hash, entry_id
-                    expected_seq = seq + 1
-                    continue
+            kind, rest = blob.replace(b"\\", b"\\\\").replace(b'"', b'\\"').split(sep, 1)
+            canonical = b"".join((
+                b"[", eid, b',"', occurred.isoformat().encode(), b'","', kind, b'",',
+                actor or b"null", b',"', rest.replace(sep, b'","'), b'"]',
+            ))  # fmt: skip
+            if sha(stored_prev.encode() + canonical).hexdigest() == stored_hash:
+                checked += 1
+                present += 1
+                prev_prev_hash, prev_hash, prev_entry_id = prev_hash, stored_hash, entry_id
+                expected_seq = seq + 1
+                continue
         walk.prev_hash, walk.prev_prev_hash = prev_hash, prev_prev_hash
         walk.prev_entry_id, walk.expected_seq = prev_entry_id, expected_seq
         report.entries_checked, walk.present = checked, present
