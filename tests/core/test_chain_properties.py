@@ -64,7 +64,7 @@ def apply(system, ops):
             with transaction.atomic():
                 audit.record(
                     system, action=audit.UPDATE, record_type="test.thing", record_id=n,
-                    changes={k: [None, v] for k, v in op[1].items()}, reason=op[2] or "why",
+                    changes={k: [None, v] for k, v in op[1].items()}, reason=op[2].strip() or "why",
                 )  # fmt: skip
 
 
