@@ -19,6 +19,7 @@ URL = os.environ.get("MEDERP_TEST_DATABASE_URL", "")
 @pytest.mark.skipif(not URL.startswith("postgres"), reason="needs MEDERP_TEST_DATABASE_URL")
 def test_bench_audit_quick_prints_one_json_object_with_every_figure():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mederp.config.settings"}
+    before = _scratch_databases()
     done = subprocess.run(
         [sys.executable, "-m", "mederp.config.cli", "bench", "audit", "--quick", "--json",
          "--seconds", "1", "--verify-entries", "2000", "--writers", "1,2",
@@ -37,8 +38,13 @@ def test_bench_audit_quick_prints_one_json_object_with_every_figure():
         assert result[key] > 0
     assert set(result["machine"]) >= {"cpu_count", "python", "database", "date"}
     assert result["machine"]["database"].startswith("PostgreSQL")
+    assert _scratch_databases() <= before  # this run's scratch database was dropped
+
+
+def _scratch_databases() -> set[str]:
+    """Names of bench scratch databases now on the server (another run may own some)."""
     query = "SELECT datname FROM pg_database WHERE datname LIKE 'mederp_bench_%'"
     listing = subprocess.run(
-        ["psql", URL, "-Atc", query], capture_output=True, text=True, check=False
+        ["psql", URL, "-Atc", query], capture_output=True, text=True, check=True
     )
-    assert listing.stdout.strip() == "" or listing.returncode != 0  # the scratch DB is gone
+    return set(listing.stdout.split())
