@@ -125,12 +125,6 @@ def test_events_api_needs_the_view_permission(api_as, system):
 @on_postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("flushable_audit_tables")
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the events cursor is the row id, and ids are taken before commit, so an "
-    "event that commits after a later id was read is skipped by a consumer. Needs a commit-ordered "
-    "cursor (e.g. the inserting transaction's xid8 filtered by pg_snapshot_xmin).",
-)
 def test_a_consumer_paging_by_cursor_sees_an_event_that_commits_late(api, system):
     """Invariant 3: delivered at least once. Two real transactions on PostgreSQL."""
     box = services.create_uom(system, code="BOX", name_zh="盒", name_en="box")

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from mederp.core import outbox
 from mederp.core.apiperms import require_perm
 from mederp.core.schemas import ERRORS
 from mederp.core.selectors import AuditFilter, audit_entries, events_after
@@ -63,7 +64,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_cursor(obj: Any) -> int:
-        return int(obj.id)
+        return int(obj.position)
 
 
 class EventPage(Schema):
@@ -76,6 +77,11 @@ class EventPage(Schema):
 def list_events(
     request: HttpRequest, after: int = 0, limit: int = 100, event_type: str = ""
 ) -> Any:
-    """Events in commit-safe id order after ``after``; pass ``next_cursor`` back to continue."""
+    """Events in commit order after feed position ``after``; pass ``next_cursor`` back.
+
+    Positions are given to events once committed, so an event whose transaction commits late
+    appears after the cursor rather than behind it (invariant 3: nothing is skipped).
+    """
+    outbox.assign_positions()
     events = events_after(max(0, after), max(1, min(limit, 1000)), event_type)
-    return {"events": events, "next_cursor": events[-1].id if events else max(0, after)}
+    return {"events": events, "next_cursor": events[-1].position if events else max(0, after)}

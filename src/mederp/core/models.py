@@ -78,6 +78,10 @@ class OutboxEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Commit-ordered feed position, given by the sequencer once the event is committed; readers
+    # page by it, never by ``id`` (ids are taken at insert, so a slow transaction's event can
+    # become visible behind a later id and be skipped by a cursor).
+    position = models.BigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
         constraints = [
@@ -91,7 +95,12 @@ class OutboxEvent(models.Model):
                 fields=["published_at", "id"],
                 name="outbox_unpublished_idx",
                 condition=models.Q(published_at__isnull=True),
-            )
+            ),
+            models.Index(
+                fields=["id"],
+                name="outbox_unpositioned_idx",
+                condition=models.Q(position__isnull=True),
+            ),
         ]
         default_permissions = ("view",)
 

@@ -10,10 +10,11 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Field
+from django.db.models import Field, Max
 
 from mederp.core import canonical, clock
 from mederp.core.actors import Actor
+from mederp.core.locks import advisory_xact_lock
 from mederp.core.models import OutboxEvent
 
 _COLUMNS = (
@@ -69,3 +70,31 @@ def emit(
         event.id, event.aggregate_seq = cur.fetchone()
     event._state.adding = False
     return event
+
+
+def assign_positions(batch_size: int = 5000) -> int:
+    """Give committed events their feed position, in commit order; return how many.
+
+    The same shape as the audit sealer (ADR 0001): whatever is committed and unnumbered when the
+    sequencer looks is numbered after everything numbered before, so an event whose transaction
+    commits late gets a later position instead of being skipped by a reader's cursor. Events of
+    one aggregate are written under that aggregate's lock, so they keep their order.
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            advisory_xact_lock("mederp.outbox.sequencer")
+            pending = list(
+                OutboxEvent.objects.filter(position__isnull=True)
+                .order_by("id")
+                .only("id")[:batch_size]
+            )
+            if not pending:
+                return total
+            last = OutboxEvent.objects.aggregate(m=Max("position"))["m"] or 0
+            for offset, event in enumerate(pending, start=1):
+                event.position = last + offset
+            OutboxEvent.objects.bulk_update(pending, ["position"], batch_size=1000)
+            total += len(pending)
+        if len(pending) < batch_size:
+            return total

@@ -64,7 +64,8 @@ def record_history(record_type: str, record_id: Any) -> list[AuditEntry]:
 
 
 def events_after(cursor: int, limit: int, event_type: str = "") -> list[OutboxEvent]:
-    qs = OutboxEvent.objects.filter(id__gt=cursor)
+    """Committed events after feed position ``cursor`` (see :func:`outbox.assign_positions`)."""
+    qs = OutboxEvent.objects.filter(position__gt=cursor)
     if event_type:
         qs = qs.filter(event_type=event_type)
-    return list(qs.order_by("id")[:limit])
+    return list(qs.order_by("position")[:limit])

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from mederp.core import chain, idempotency
+from mederp.core import chain, idempotency, outbox
 
 
 class Command(BaseCommand):
@@ -55,6 +55,7 @@ class Command(BaseCommand):
             while server.poll() is None and not stopping:
                 try:
                     chain.seal()
+                    outbox.assign_positions()
                     if time.monotonic() >= next_purge:
                         # Keys are kept at least 24 hours (invariant 5); older ones are dropped.
                         idempotency.purge_expired()
