@@ -73,5 +73,6 @@ def test_invalid_gtin_is_refused_in_chinese_then_fixed_and_audited(page, shot, m
     row = page.locator("#audit-table tbody tr", has_text="SYR-10ML")
     assert row.count() == 1
     assert "质量经理 王芳" in row.inner_text()
+    row.locator("summary").click()  # a creation's initial values are folded away
     assert good in row.inner_text()
     shot(page, "audit-trail-product")

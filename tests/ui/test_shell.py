@@ -50,3 +50,12 @@ def test_navigation_shows_only_permitted_areas(make_user):
 def test_healthz_is_open_and_reports_the_database():
     r = Client().get("/healthz")
     assert r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+def test_a_refused_page_explains_itself_in_the_users_language(make_user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(make_user("p", "production"))
+    r = client.get("/catalog/products/new/")
+    assert r.status_code == 403 and "无权访问" in r.content.decode()
+    r = client.get("/no-such-page/")
+    assert r.status_code == 404 and "页面或记录不存在" in r.content.decode()
