@@ -46,6 +46,7 @@ check: install-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy src
+	cd src && ../$(BIN)/lint-imports --config ../.importlinter
 	$(BIN)/mederp makemigrations --check --dry-run
 
 fmt: install-dev

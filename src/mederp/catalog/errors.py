@@ -1,7 +1,7 @@
 """Catalog refusals, each with a stable code and catalogued text.
 
 ``details["field"]`` names the input the refusal is about, so the UI shows it next to that field
-(``ui.forms.apply_domain_error``) and API clients can point at it too.
+(``core.formerrors.apply_domain_error``) and API clients can point at it too.
 """
 
 from __future__ import annotations

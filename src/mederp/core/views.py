@@ -13,7 +13,7 @@ from mederp.core import clock
 from mederp.core.forms import AuditFilterForm
 from mederp.core.models import OutboxEvent
 from mederp.core.selectors import AuditFilter, audit_entries, record_types, with_change_items
-from mederp.ui.permissions import requires
+from mederp.core.viewperms import requires
 
 CSV_COLUMNS = (
     "id",

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
+from mederp.core.formerrors import apply_domain_error
+from mederp.core.viewperms import requires
 from mederp.inventory import selectors, services
 from mederp.inventory.forms import LocationForm, ReasonForm, WarehouseForm
 from mederp.inventory.models import Location, Warehouse
-from mederp.ui.forms import apply_domain_error
-from mederp.ui.permissions import requires
 
 
 def _posted_version(request: HttpRequest) -> int:

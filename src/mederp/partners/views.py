@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
+from mederp.core.formerrors import apply_domain_error
+from mederp.core.viewperms import requires
 from mederp.partners import selectors, services
 from mederp.partners.forms import (
     PARTNER_FORM_FIELDS,
@@ -22,8 +24,6 @@ from mederp.partners.forms import (
     ReasonForm,
 )
 from mederp.partners.models import Partner, QualificationDocument
-from mederp.ui.forms import apply_domain_error
-from mederp.ui.permissions import requires
 
 
 def _version(request: HttpRequest, current: int) -> int:

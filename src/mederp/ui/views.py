@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from mederp.ui.permissions import requires_login
+from mederp.core.viewperms import requires_login
 
 DASHBOARD_CARDS = (
     (_("Products"), "catalog.Product", "catalog.view_product", "catalog:product_list"),

@@ -16,8 +16,8 @@ from mederp.catalog.models import Product
 from mederp.catalog.views.common import posted_version
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.ui.forms import apply_domain_error
-from mederp.ui.permissions import requires
+from mederp.core.formerrors import apply_domain_error
+from mederp.core.viewperms import requires
 
 PAGE_SIZE = 25
 

@@ -12,9 +12,9 @@ from mederp.catalog.forms import ReasonForm, UomForm
 from mederp.catalog.models import UnitOfMeasure
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
+from mederp.core.formerrors import apply_domain_error
 from mederp.core.selectors import record_history
-from mederp.ui.forms import apply_domain_error
-from mederp.ui.permissions import requires
+from mederp.core.viewperms import requires
 
 
 @requires("catalog.view_unitofmeasure")
