@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # pytest takes its settings from pyproject.toml (mederp.config.test_settings); never export
 # DJANGO_SETTINGS_MODULE here, or the PostgreSQL test URL would be silently ignored.
 
-.PHONY: run serve install install-dev migrate demo test test-fast check fmt messages bench clean
+.PHONY: run serve install install-dev migrate demo test test-fast check fmt messages openapi bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ fmt: install-dev
 
 messages: install-dev
 	cd src/mederp && ../../$(BIN)/mederp makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/mederp compilemessages
+
+# Refresh the committed API contract after an intended API change (tests/test_openapi_snapshot.py).
+openapi: install-dev
+	DJANGO_SETTINGS_MODULE=mederp.config.test_settings $(BIN)/python -c "import django; django.setup(); from tests.test_openapi_snapshot import SNAPSHOT, current_schema; SNAPSHOT.write_text(current_schema(), encoding='utf-8')"
 
 bench: install-dev
 	$(BIN)/mederp bench audit --quick
