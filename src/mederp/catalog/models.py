@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from mederp.core.temperature import temperature_field
 
 
 class UnitOfMeasure(models.Model):
@@ -53,9 +53,6 @@ class ProductStatus(models.TextChoices):
 #: A century: anything longer is a typing slip, and the bound is the same on every database.
 MAX_SHELF_LIFE_DAYS = 36_500
 
-#: Lowest storage temperature a label can sensibly state (absolute zero, in °C).
-ABSOLUTE_ZERO_C = Decimal("-273.15")
-
 
 class Product(models.Model):
     """A device or component, identified by its UDI-DI (GTIN-14; 21 CFR 830.3, MDR Art. 27,
@@ -81,22 +78,8 @@ class Product(models.Model):
         blank=True,
         validators=[MaxValueValidator(MAX_SHELF_LIFE_DAYS)],
     )
-    storage_min_c = models.DecimalField(
-        _("storage minimum (°C)"),
-        max_digits=5,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(ABSOLUTE_ZERO_C)],
-    )
-    storage_max_c = models.DecimalField(
-        _("storage maximum (°C)"),
-        max_digits=5,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(ABSOLUTE_ZERO_C)],
-    )
+    storage_min_c = temperature_field(_("storage minimum (°C)"))
+    storage_max_c = temperature_field(_("storage maximum (°C)"))
     device_class = models.CharField(_("device class"), max_length=8, choices=DeviceClass.choices)
     category_code = models.CharField(_("classification code"), max_length=32)
     manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True, default="")

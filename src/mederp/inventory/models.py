@@ -7,18 +7,14 @@ let goods in transit be booked like any other stock (invariant 4, TR-04).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from mederp.core.temperature import temperature_field
 from mederp.inventory import rules
-
-#: Lowest temperature a storage range can state (absolute zero, in °C).
-ABSOLUTE_ZERO_C = Decimal("-273.15")
 
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9._-]*$", _("Use letters, digits, dot, dash or underscore.")
@@ -107,22 +103,8 @@ class Location(models.Model):
     name = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True, default="")
     kind = models.CharField(_("kind"), max_length=16, choices=LocationKind.choices)
-    temp_min_c = models.DecimalField(
-        _("lowest storage temperature (°C)"),
-        max_digits=5,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(ABSOLUTE_ZERO_C)],
-    )
-    temp_max_c = models.DecimalField(
-        _("highest storage temperature (°C)"),
-        max_digits=5,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(ABSOLUTE_ZERO_C)],
-    )
+    temp_min_c = temperature_field(_("lowest storage temperature (°C)"))
+    temp_max_c = temperature_field(_("highest storage temperature (°C)"))
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1)
 

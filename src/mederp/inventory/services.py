@@ -7,7 +7,7 @@ made from a stale copy is refused (``expected_version``). Deactivation is such a
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,6 +17,7 @@ from mederp.core import canonical
 from mederp.core.actors import Actor
 from mederp.core.errors import field_errors
 from mederp.core.services import assign, authorize, check_version, created, updated, validate
+from mederp.core.temperature import exact_temperature
 from mederp.inventory import events, rules
 from mederp.inventory.errors import LocationCodeTaken, WarehouseCodeTaken, WarehouseInactive
 from mederp.inventory.locks import lock_location, lock_warehouse
@@ -26,7 +27,6 @@ WAREHOUSE_FIELDS = ("code", "name_zh", "name_en", "address", "is_active")
 LOCATION_FIELDS = ("code", "name", "name_en", "kind", "temp_min_c", "temp_max_c", "is_active")
 _TEXT_FIELDS = frozenset({"code", "name_zh", "name_en", "address", "name", "kind"})
 _TEMPERATURE_FIELDS = frozenset({"temp_min_c", "temp_max_c"})
-_TEMPERATURE_STEP = Decimal("0.1")
 
 
 def _text(value: Any, field: str) -> str:
@@ -37,36 +37,13 @@ def _text(value: Any, field: str) -> str:
     return value.upper() if field == "code" else value
 
 
-def _temperature(value: Any, field: str) -> Decimal | None:
-    """An exact temperature (Decimal, int or decimal text) in the column's scale, or None.
-
-    Floats are refused (invariant 8). ``8`` and ``8.00`` become ``8.0`` so the audit trail does not
-    record a change where there is none; finer values are left for the field check to refuse.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise field_errors({field: [str(_("Enter an exact decimal number."))]})
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise field_errors({field: [str(_("Enter an exact decimal number."))]}) from None
-    if not number.is_finite():
-        raise field_errors({field: [str(_("Enter an exact decimal number."))]})
-    try:
-        step = number.quantize(_TEMPERATURE_STEP)
-    except InvalidOperation:
-        return number
-    return step if step == number else number
-
-
 def _normalise(changes: dict[str, Any]) -> dict[str, Any]:
     result = dict(changes)
     for name, value in changes.items():
         if name in _TEXT_FIELDS:
             result[name] = _text(value, name)
         elif name in _TEMPERATURE_FIELDS:
-            result[name] = _temperature(value, name)
+            result[name] = exact_temperature(value, name)
     return result
 
 

@@ -7,11 +7,10 @@ Near-duplicate names do not refuse a create; callers show them with
 from __future__ import annotations
 
 import enum
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from mederp.catalog import events, rules
 from mederp.catalog.errors import (
@@ -29,8 +28,8 @@ from mederp.catalog.locks import lock_product
 from mederp.catalog.models import Product, UnitOfMeasure
 from mederp.core import canonical
 from mederp.core.actors import Actor
-from mederp.core.errors import field_errors
 from mederp.core.services import assign, authorize, check_version, created, updated, validate
+from mederp.core.temperature import exact_temperature
 
 PRODUCT_FIELDS = (
     "code",
@@ -51,7 +50,6 @@ PRODUCT_FIELDS = (
 _TEXT_FIELDS = ("name_zh", "name_en", "specification", "category_code", "manufacturer")
 _CHOICE_FIELDS = ("tracking", "device_class", "status")
 _TEMPERATURE_FIELDS = ("storage_min_c", "storage_max_c")
-_TEMPERATURE_STEP = Decimal("0.1")
 
 
 def product_payload(product: Product) -> dict[str, Any]:
@@ -92,16 +90,8 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get(name), enum.Enum):
             out[name] = out[name].value
     for name in _TEMPERATURE_FIELDS:
-        value = out.get(name)
-        if value is None:
-            continue
-        try:
-            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise field_errors({name: [_("Enter a number.")]})
-        out[name] = number
+        if name in out:
+            out[name] = exact_temperature(out[name], name)
     return out
 
 
@@ -125,11 +115,6 @@ def _check(product: Product, *, check_uom_active: bool) -> None:
     if check_uom_active and not product.uom.is_active:
         raise UomInactive(value=product.uom.code, field="uom")
     validate(product)
-    for name in _TEMPERATURE_FIELDS:
-        value = getattr(product, name)
-        if value is not None:
-            # The stored scale, so the audit trail and the no-change check see "2.0", not "2".
-            setattr(product, name, value.quantize(_TEMPERATURE_STEP))
     _check_unique(product)
 
 
