@@ -82,3 +82,18 @@ def test_session_api_writes_need_the_csrf_token(admin_user):
         content_type="application/json",
     )
     assert r.status_code in (401, 403)
+
+
+def test_creating_a_client_writes_audit_and_events_without_secrets(system):
+    from mederp.core.models import AuditEntry, OutboxEvent
+
+    user, token = services.create_api_client(system, name="lims", roles=["qc_inspector"])
+    assert AuditEntry.objects.filter(record_type="identity.user", record_id=str(user.pk)).exists()
+    kinds = list(
+        OutboxEvent.objects.filter(aggregate_id=str(user.pk))
+        .order_by("aggregate_seq")
+        .values_list("event_type", flat=True)
+    )
+    assert kinds == ["identity.user.created", "identity.api_token.issued"]
+    secret = token.split("_", 2)[2]
+    assert all(secret not in str(e.payload) for e in OutboxEvent.objects.all())

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from mederp.core import audit
+from mederp.core import audit, outbox
 from mederp.core.actors import Actor
 from mederp.core.services import authorize
+from mederp.identity import events
 from mederp.identity.errors import UnknownRole, UsernameTaken
 from mederp.identity.models import User
 from mederp.identity.roles import ROLES, sync_roles
@@ -30,6 +31,53 @@ def _groups(roles: Iterable[str]) -> list[Group]:
     return list(Group.objects.filter(name__in=roles))
 
 
+def _create_principal(
+    actor: Actor,
+    *,
+    username: str,
+    printed_name: str,
+    roles: Iterable[str],
+    password: str | None,
+    email: str = "",
+    is_api_client: bool = False,
+) -> User:
+    """Create a user or API client with roles; audit it and emit its event (no secrets)."""
+    authorize(actor, "identity.add_user")
+    if User.objects.filter(username__iexact=username).exists():
+        raise UsernameTaken(value=username)
+    groups = _groups(roles)
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        email=email,
+        printed_name=printed_name,
+        is_api_client=is_api_client,
+    )
+    user.groups.set(groups)
+    role_names = sorted(g.name for g in groups)
+    changes: dict[str, list[object]] = {
+        "username": [None, username],
+        "printed_name": [None, printed_name],
+        "roles": [None, role_names],
+    }
+    if is_api_client:
+        changes["api_client"] = [None, True]
+    audit.record(actor, action=audit.CREATE, instance=user, changes=changes)
+    outbox.emit(
+        actor,
+        events.USER_CREATED,
+        aggregate_type=user._meta.label_lower,
+        aggregate_id=user.pk,
+        payload={
+            "id": user.pk,
+            "username": username,
+            "api_client": is_api_client,
+            "roles": role_names,
+        },
+    )
+    return user
+
+
 @transaction.atomic
 def create_user(
     actor: Actor,
@@ -40,25 +88,14 @@ def create_user(
     password: str,
     email: str = "",
 ) -> User:
-    authorize(actor, "identity.add_user")
-    if User.objects.filter(username__iexact=username).exists():
-        raise UsernameTaken(value=username)
-    groups = _groups(roles)
-    user = User.objects.create_user(
-        username=username, password=password, email=email, printed_name=printed_name
-    )
-    user.groups.set(groups)
-    audit.record(
+    return _create_principal(
         actor,
-        action=audit.CREATE,
-        instance=user,
-        changes={
-            "username": [None, username],
-            "printed_name": [None, printed_name],
-            "roles": [None, sorted(g.name for g in groups)],
-        },
+        username=username,
+        printed_name=printed_name,
+        roles=roles,
+        password=password,
+        email=email,
     )
-    return user
 
 
 @transaction.atomic
@@ -67,23 +104,12 @@ def create_api_client(actor: Actor, *, name: str, roles: Iterable[str]) -> tuple
 
     API clients cannot sign electronically (ES-11): they are not people.
     """
-    authorize(actor, "identity.add_user")
-    username = f"client:{name}"
-    if User.objects.filter(username__iexact=username).exists():
-        raise UsernameTaken(value=username)
-    groups = _groups(roles)
-    user = User.objects.create_user(
-        username=username, password=None, printed_name=name, is_api_client=True
-    )
-    user.groups.set(groups)
-    audit.record(
+    user = _create_principal(
         actor,
-        action=audit.CREATE,
-        instance=user,
-        changes={
-            "username": [None, username],
-            "api_client": [None, True],
-            "roles": [None, sorted(g.name for g in groups)],
-        },
+        username=f"client:{name}",
+        printed_name=name,
+        roles=roles,
+        password=None,
+        is_api_client=True,
     )
     return user, issue_token(actor, user, name=f"{name} token")

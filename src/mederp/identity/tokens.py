@@ -9,8 +9,9 @@ from typing import Any
 
 from django.db import transaction
 
-from mederp.core import audit, clock
+from mederp.core import audit, clock, outbox
 from mederp.core.actors import Actor
+from mederp.identity import events
 from mederp.identity.models import ApiToken, User
 
 PREFIX = "mederp"
@@ -33,6 +34,13 @@ def issue_token(actor: Actor, user: User, name: str) -> str:
         action="token_issued",
         instance=token,
         changes={"user": [None, user.username], "name": [None, name]},
+    )
+    outbox.emit(
+        actor,
+        events.API_TOKEN_ISSUED,
+        aggregate_type=user._meta.label_lower,
+        aggregate_id=user.pk,
+        payload={"user": user.username, "name": name, "prefix": prefix},
     )
     return f"{PREFIX}_{prefix}_{secret}"
 

@@ -1,0 +1,4 @@
+"""Events identity emits (past tense, dotted; schema version 1). Payloads carry no secrets."""
+
+USER_CREATED = "identity.user.created"
+API_TOKEN_ISSUED = "identity.api_token.issued"  # noqa: S105 - an event name, not a secret
