@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import HttpRequest
 
 from mederp.core.errors import DomainError, ReasonRequired
 
@@ -28,3 +29,15 @@ def apply_domain_error(
         placed = True
     if not placed:
         form.add_error(None, f"{exc.render_message()} [{exc.code}]")
+
+
+def posted_version(request: HttpRequest) -> int:
+    """The record version an edit form was loaded with (optimistic locking, ``check_version``).
+
+    A missing or garbled value counts as stale (-1): the service refuses with ``stale_record``
+    rather than overwriting blindly, and a tampered hidden field never becomes a 500.
+    """
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1

@@ -10,19 +10,11 @@ from django.utils.translation import gettext as _
 
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.core.formerrors import apply_domain_error
+from mederp.core.formerrors import apply_domain_error, posted_version
 from mederp.core.viewperms import requires
 from mederp.inventory import selectors, services
 from mederp.inventory.forms import LocationForm, ReasonForm, WarehouseForm
 from mederp.inventory.models import Location, Warehouse
-
-
-def _posted_version(request: HttpRequest) -> int:
-    """The version the edit form was loaded at; garbage counts as stale, never as "no check"."""
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return 0
 
 
 @requires("inventory.view_warehouse")
@@ -71,7 +63,7 @@ def warehouse_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 Actor.from_request(request),
                 warehouse.pk,
                 reason=reason_form.cleaned_data["reason"],
-                expected_version=_posted_version(request),
+                expected_version=posted_version(request),
                 **form.cleaned_data,
             )
         except DomainError as exc:
@@ -125,7 +117,7 @@ def location_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 Actor.from_request(request),
                 location.pk,
                 reason=reason_form.cleaned_data["reason"],
-                expected_version=_posted_version(request),
+                expected_version=posted_version(request),
                 **form.cleaned_data,
             )
         except DomainError as exc:

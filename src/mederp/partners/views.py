@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.core.formerrors import apply_domain_error
+from mederp.core.formerrors import apply_domain_error, posted_version
 from mederp.core.viewperms import requires
 from mederp.partners import selectors, services
 from mederp.partners.forms import (
@@ -24,13 +24,6 @@ from mederp.partners.forms import (
     ReasonForm,
 )
 from mederp.partners.models import Partner, QualificationDocument
-
-
-def _version(request: HttpRequest, current: int) -> int:
-    try:
-        return int(request.POST.get("version", current))
-    except (TypeError, ValueError):
-        return -1  # a tampered hidden field reads as a stale copy, not a crash
 
 
 def _typed_name_candidates(request: HttpRequest, exclude_id: int | None = None) -> list[Any]:
@@ -142,7 +135,7 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 Actor.from_request(request),
                 partner.pk,
                 reason=reason_form.cleaned_data["reason"],
-                expected_version=_version(request, partner.version),
+                expected_version=posted_version(request),
                 **form.cleaned_data,
             )
         except DomainError as exc:
@@ -198,7 +191,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 Actor.from_request(request),
                 doc.pk,
                 reason=reason_form.cleaned_data["reason"],
-                expected_version=_version(request, doc.version),
+                expected_version=posted_version(request),
                 **form.cleaned_data,
             )
         except DomainError as exc:

@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 from mederp.catalog import rules, selectors, services
 from mederp.catalog.forms import ProductForm, ProductSearchForm, ReasonForm
 from mederp.catalog.models import Product
-from mederp.catalog.views.common import posted_version
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.core.formerrors import apply_domain_error
+from mederp.core.formerrors import apply_domain_error, posted_version
 from mederp.core.viewperms import requires
 
 PAGE_SIZE = 25

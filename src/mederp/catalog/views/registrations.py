@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from mederp.catalog import services
 from mederp.catalog.forms import ReasonForm, RegistrationForm
 from mederp.catalog.models import Product, Registration
-from mederp.catalog.views.common import posted_version
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.core.formerrors import apply_domain_error
+from mederp.core.formerrors import apply_domain_error, posted_version
 from mederp.core.selectors import record_history
 from mederp.core.viewperms import requires
 

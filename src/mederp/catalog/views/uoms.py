@@ -12,7 +12,7 @@ from mederp.catalog.forms import ReasonForm, UomForm
 from mederp.catalog.models import UnitOfMeasure
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.core.formerrors import apply_domain_error
+from mederp.core.formerrors import apply_domain_error, posted_version
 from mederp.core.selectors import record_history
 from mederp.core.viewperms import requires
 
@@ -60,7 +60,7 @@ def uom_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 Actor.from_request(request),
                 uom.pk,
                 reason=reason_form.cleaned_data["reason"],
-                expected_version=int(request.POST.get("version", uom.version)),
+                expected_version=posted_version(request),
                 **form.cleaned_data,
             )
         except DomainError as exc:
