@@ -46,7 +46,7 @@ check: install-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy src
-	cd src && ../$(BIN)/lint-imports --config ../.importlinter
+	cd src && ../$(BIN)/lint-imports ../.importlinter
 	$(BIN)/mederp makemigrations --check --dry-run
 
 fmt: install-dev

@@ -24,14 +24,6 @@ from mederp.catalog.models import (
 )
 
 
-class ReasonForm(forms.Form):
-    """Every edit of a regulated record asks why (AT-04)."""
-
-    reason = forms.CharField(
-        label=_("Reason for change"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
 class UomForm(forms.ModelForm):
     class Meta:
         model = UnitOfMeasure

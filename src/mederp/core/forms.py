@@ -25,3 +25,11 @@ class AuditFilterForm(forms.Form):
         if since and until and until <= since:
             self.add_error("until", _("The end must be after the start."))
         return data
+
+
+class ReasonForm(forms.Form):
+    """Every edit of a regulated record asks why (AT-04); the service refuses a blank reason."""
+
+    reason = forms.CharField(
+        label=_("Reason for change"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )

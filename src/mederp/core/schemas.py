@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
+from pydantic import ConfigDict
 
 
 class ErrorOut(Schema):
@@ -22,3 +23,9 @@ ERRORS = {
     413: ErrorOut,
     422: ErrorOut,
 }
+
+
+class StrictIn(Schema):
+    """Base of every input schema: unknown fields are refused (invariant 7), text is trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

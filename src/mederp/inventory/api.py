@@ -10,20 +10,16 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS
+from mederp.core.schemas import ERRORS, StrictIn
 from mederp.inventory import selectors, services
 from mederp.inventory.models import Location, LocationKind, Warehouse
 
 router = Router(tags=["inventory"])
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class WarehouseIn(StrictIn):

@@ -16,14 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from mederp.inventory.models import Location, LocationKind, Warehouse, kind_names
 
 
-class ReasonForm(forms.Form):
-    """Every edit of a regulated record asks why (AT-04)."""
-
-    reason = forms.CharField(
-        label=_("Reason for change"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
 class _FieldsForm(forms.Form):
     model: ClassVar[type[models.Model]]
     field_names: ClassVar[list[str]]

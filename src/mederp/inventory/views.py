@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
 from mederp.core.formerrors import apply_domain_error, posted_version
+from mederp.core.forms import ReasonForm
 from mederp.core.viewperms import requires
 from mederp.inventory import selectors, services
-from mederp.inventory.forms import LocationForm, ReasonForm, WarehouseForm
+from mederp.inventory.forms import LocationForm, WarehouseForm
 from mederp.inventory.models import Location, Warehouse
 
 

@@ -10,12 +10,12 @@ from typing import Any, ClassVar, Literal
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator
 
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS
+from mederp.core.schemas import ERRORS, StrictIn
 from mederp.partners import rules, selectors, services
 from mederp.partners.models import Partner, QualificationDocument
 
@@ -32,10 +32,6 @@ Kind = Literal[
     "other",
 ]
 ScopeList = list[str]
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 # USCC, country, scope and file hash are checked by the service (coded errors); the schema only

@@ -40,14 +40,6 @@ DOCUMENT_FORM_FIELDS = [
 ]
 
 
-class ReasonForm(forms.Form):
-    """Every edit of a regulated record asks why (AT-04)."""
-
-    reason = forms.CharField(
-        label=_("Reason for change"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
 class PartnerForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
 from mederp.core.formerrors import apply_domain_error, posted_version
+from mederp.core.forms import ReasonForm
 from mederp.core.viewperms import requires
 from mederp.partners import selectors, services
 from mederp.partners.forms import (
@@ -21,7 +22,6 @@ from mederp.partners.forms import (
     DocumentForm,
     PartnerFilterForm,
     PartnerForm,
-    ReasonForm,
 )
 from mederp.partners.models import Partner, QualificationDocument
 

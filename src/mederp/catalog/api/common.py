@@ -1,12 +1,9 @@
-"""The catalog router and the base of its input schemas."""
+"""The catalog router; input schemas derive from ``core.schemas.StrictIn``."""
 
-from ninja import Router, Schema
-from pydantic import ConfigDict
+from ninja import Router
+
+from mederp.core.schemas import StrictIn
+
+__all__ = ["StrictIn", "router"]
 
 router = Router(tags=["catalog"])
-
-
-class StrictIn(Schema):
-    """Input schemas refuse unknown fields (invariant 7) and trim text."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

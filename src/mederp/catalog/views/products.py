@@ -11,11 +11,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from mederp.catalog import rules, selectors, services
-from mederp.catalog.forms import ProductForm, ProductSearchForm, ReasonForm
+from mederp.catalog.forms import ProductForm, ProductSearchForm
 from mederp.catalog.models import Product
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
 from mederp.core.formerrors import apply_domain_error, posted_version
+from mederp.core.forms import ReasonForm
 from mederp.core.viewperms import requires
 
 PAGE_SIZE = 25

@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from mederp.catalog import services
-from mederp.catalog.forms import ReasonForm, UomForm
+from mederp.catalog.forms import UomForm
 from mederp.catalog.models import UnitOfMeasure
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
 from mederp.core.formerrors import apply_domain_error, posted_version
+from mederp.core.forms import ReasonForm
 from mederp.core.selectors import record_history
 from mederp.core.viewperms import requires
 
