@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from mederp.core import audit, canonical, outbox
 from mederp.core.actors import Actor
@@ -27,16 +28,32 @@ def authorize(actor: Actor, *perms: str) -> None:
 
 
 def validate(instance: models.Model, *, exclude: Iterable[str] | None = None) -> None:
-    """Run the model's field and constraint checks; raise :class:`ValidationFailed` with
-    per-field messages (in the active language) instead of Django's ValidationError."""
+    """Run the model's field and check-constraint rules; raise :class:`ValidationFailed` with
+    per-field messages (in the active language) instead of Django's ValidationError.
+
+    Uniqueness is not judged here: each service checks its duplicates itself and refuses with a
+    coded error naming the holder (``catalog.gtin_taken``), and the unique index backs that up.
+    """
+    excluded = set(exclude or ())
+    errors: dict[str, list[str]] = {}
     try:
-        instance.full_clean(exclude=list(exclude) if exclude else None, validate_unique=False)
+        instance.full_clean(
+            exclude=list(excluded), validate_unique=False, validate_constraints=False
+        )
     except DjangoValidationError as exc:
-        fields = {
-            ("body" if k == "__all__" else k): [str(m) for m in v]
-            for k, v in exc.message_dict.items()
-        }
-        raise ValidationFailed(fields=fields) from None
+        errors.update({k: list(v) for k, v in exc.message_dict.items()})
+    # As Django does: constraints are not judged on fields that already failed.
+    skip = excluded | set(errors)
+    for constraint in instance._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            continue
+        try:
+            constraint.validate(type(instance), instance, exclude=skip)
+        except DjangoValidationError as exc:
+            errors.setdefault("__all__", []).extend(exc.messages)
+    if errors:
+        fields = {("body" if k == "__all__" else k): [str(m) for m in v] for k, v in errors.items()}
+        raise ValidationFailed(fields=fields)
 
 
 def check_version(instance: Any, expected_version: int | None) -> None:
@@ -49,7 +66,7 @@ def assign(instance: M, changes: dict[str, Any], allowed: Iterable[str]) -> M:
     allowed_set = set(allowed)
     unknown = sorted(set(changes) - allowed_set)
     if unknown:
-        raise ValidationFailed(fields={k: ["unknown field"] for k in unknown})
+        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in unknown})
     for name, value in changes.items():
         setattr(instance, name, value)
     return instance
