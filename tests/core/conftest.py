@@ -25,27 +25,6 @@ def dba(db: Any) -> Iterator[Callable[..., int]]:
         install_triggers()
 
 
-@pytest.fixture(scope="module")
-def flushable_audit_tables() -> Iterator[None]:
-    """Let ``transaction=True`` tests end: Django empties every table after them with TRUNCATE
-    (PostgreSQL) or DELETE (SQLite), which the append-only triggers rightly refuse. Drop them
-    around that flush only, and put them back."""
-    from django.test import TransactionTestCase
-
-    original = TransactionTestCase._fixture_teardown
-
-    def teardown(self: TransactionTestCase) -> None:
-        drop_triggers()
-        try:
-            original(self)
-        finally:
-            install_triggers()
-
-    TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
-    yield
-    TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
-
-
 @pytest.fixture
 def verify_cli() -> Callable[..., tuple[int, dict[str, Any]]]:
     return run_verify

@@ -11,9 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from mederp.core import chain
-from mederp.core.triggers import drop_append_only, install_append_only
-
-APPEND_ONLY_TABLES = ("core_auditentry", "core_auditchainlink")
+from mederp.core.triggers import APPEND_ONLY_TABLES, drop_append_only, install_append_only
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 

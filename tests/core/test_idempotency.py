@@ -96,7 +96,6 @@ def test_purge_honours_a_longer_retention(settings):
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("flushable_audit_tables")
 def test_concurrent_duplicates_execute_once_and_both_get_the_first_response(make_user, monkeypatch):
     client = client_for(make_user("alice", "qa_manager"))
     original = services.create_uom

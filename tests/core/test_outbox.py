@@ -124,7 +124,6 @@ def test_events_api_needs_the_view_permission(api_as, system):
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("flushable_audit_tables")
 def test_a_consumer_paging_by_cursor_sees_an_event_that_commits_late(api, system):
     """Invariant 3: delivered at least once. Two real transactions on PostgreSQL."""
     box = services.create_uom(system, code="BOX", name_zh="盒", name_en="box")

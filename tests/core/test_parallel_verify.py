@@ -16,7 +16,6 @@ from mederp.core import chain
 pytestmark = [
     on_postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("flushable_audit_tables"),
 ]
 
 # 12 links over 3 workers: segments are positions 1-4, 5-8 and 9-12.

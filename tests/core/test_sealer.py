@@ -108,7 +108,6 @@ def in_thread(target, errors):
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("flushable_audit_tables")
 def test_an_entry_committed_after_a_later_one_was_sealed_is_still_sealed(system):
     holding, release, errors, slow = threading.Event(), threading.Event(), [], {}
 
@@ -137,7 +136,6 @@ def test_an_entry_committed_after_a_later_one_was_sealed_is_still_sealed(system)
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("flushable_audit_tables")
 def test_concurrent_writers_and_sealers_chain_every_entry_exactly_once_in_commit_order(system):
     writers, per_writer, sealers = 4, 12, 2
     stop, errors = threading.Event(), []
