@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -129,7 +130,39 @@ LOGIN_REDIRECT_URL = "ui:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Absolute session lifetime; the idle timeout is in MEDERP_SECURITY (AC-09).
 SESSION_COOKIE_AGE = int(os.environ.get("MEDERP_SESSION_SECONDS", 8 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# Security policy (AC-04..AC-09, ES-09). Every figure can be set per installation.
+MEDERP_SECURITY: dict[str, Any] = {
+    # Lockout: N failures (logins and signatures together) within the window lock the account
+    # for the cool-down, or until an administrator unlocks it.
+    "LOCKOUT_ATTEMPTS": _env_int("MEDERP_LOCKOUT_ATTEMPTS", 5),
+    "LOCKOUT_WINDOW_SECONDS": _env_int("MEDERP_LOCKOUT_WINDOW_SECONDS", 15 * 60),
+    "LOCKOUT_COOLDOWN_SECONDS": _env_int("MEDERP_LOCKOUT_COOLDOWN_SECONDS", 30 * 60),
+    # Passwords.
+    "PASSWORD_MIN_LENGTH": _env_int("MEDERP_PASSWORD_MIN_LENGTH", 10),
+    "PASSWORD_HISTORY": _env_int("MEDERP_PASSWORD_HISTORY", 5),
+    "PASSWORD_MAX_AGE_DAYS": _env_int("MEDERP_PASSWORD_MAX_AGE_DAYS", 90),  # 0: never expires
+    # Sessions.
+    "IDLE_TIMEOUT_SECONDS": _env_int("MEDERP_IDLE_TIMEOUT_SECONDS", 15 * 60),
+    "ABSOLUTE_TIMEOUT_SECONDS": SESSION_COOKIE_AGE,
+    # MFA is required for these roles, and for anyone who may sign (AC-04).
+    "MFA_REQUIRED_ROLES": [
+        r
+        for r in os.environ.get("MEDERP_MFA_REQUIRED_ROLES", "administrator,qa_manager").split(",")
+        if r
+    ],
+    # Refused requests from one principal or address within the window that raise an alert.
+    "DENIAL_BURST_COUNT": _env_int("MEDERP_DENIAL_BURST_COUNT", 10),
+    "DENIAL_BURST_WINDOW_SECONDS": _env_int("MEDERP_DENIAL_BURST_WINDOW_SECONDS", 60),
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

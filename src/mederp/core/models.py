@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -128,3 +129,36 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal} {self.key}"
+
+
+class Signature(models.Model):
+    """An electronic signature (21 CFR 11.50, 11.70; ES-01..ES-04), written by ``core.signatures``.
+
+    Bound to one record and to the SHA-256 of that record's canonical content at signing: when the
+    content later differs, the signature shows as invalid. Append-only (database trigger), so it
+    can be neither edited, deleted nor moved to another record.
+    """
+
+    record_type = models.CharField(max_length=100)
+    record_id = models.CharField(max_length=64)
+    record_label = models.CharField(max_length=300, blank=True, default="")
+    content_sha256 = models.CharField(max_length=64)
+    meaning = models.CharField(max_length=32)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures"
+    )
+    signer_username = models.CharField(max_length=150)
+    printed_name = models.CharField(max_length=150)
+    signed_at = models.DateTimeField(db_index=True)
+    reason = models.TextField(blank=True, default="")
+    method = models.CharField(max_length=32)
+    request_id = models.CharField(max_length=64, blank=True, default="")
+    client_ip = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["record_type", "record_id"], name="signature_record_idx")]
+        ordering = ["signed_at", "id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.printed_name} {self.meaning} {self.record_type}#{self.record_id}"

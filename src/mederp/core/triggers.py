@@ -59,5 +59,11 @@ def drop_append_only(schema_editor: Any, table: str) -> None:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
 
 
-APPEND_ONLY_TABLES: list[str] = ["core_auditentry", "core_auditchainlink"]
+APPEND_ONLY_TABLES: list[str] = [
+    "core_auditentry",
+    "core_auditchainlink",
+    "core_signature",
+    "identity_securityevent",
+    "identity_apicall",
+]
 """Every append-only table; apps that add one (signatures, stock moves) register it here too."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from mederp.core.errors import Duplicate, ValidationFailed
+from mederp.core.errors import Duplicate, PermissionDenied, ValidationFailed
 
 
 class UsernameTaken(Duplicate):
@@ -15,3 +15,50 @@ class UsernameTaken(Duplicate):
 class UnknownRole(ValidationFailed):
     code = "identity.unknown_role"
     message = _("There is no role called {role}.")
+
+
+class InvalidCredentials(PermissionDenied):
+    """Wrong user name or password. The message never says which (no user enumeration)."""
+
+    code = "identity.invalid_credentials"
+    message = _("The user name or password is not correct.")
+
+
+class AccountLocked(PermissionDenied):
+    code = "identity.account_locked"
+    message = _(
+        "The account is locked after too many failed attempts. Ask an administrator to unlock it "
+        "or try again after {until}."
+    )
+
+
+class AccountInactive(PermissionDenied):
+    code = "identity.account_inactive"
+    message = _("The account is deactivated.")
+
+
+class TotpRequired(PermissionDenied):
+    code = "identity.totp_required"
+    message = _("Enter the 6-digit code from your authenticator app.")
+
+
+class InvalidTotp(PermissionDenied):
+    code = "identity.invalid_totp"
+    message = _("The authenticator code is not correct.")
+
+
+class TotpReplayed(PermissionDenied):
+    code = "identity.totp_replayed"
+    message = _("This authenticator code was already used. Wait for the next code.")
+
+
+class MfaEnrolmentRequired(PermissionDenied):
+    code = "identity.mfa_enrolment_required"
+    message = _("Your role requires two-factor authentication. Set up an authenticator first.")
+
+
+class NotAPerson(PermissionDenied):
+    """ES-10/ES-11: service accounts and shared accounts cannot sign."""
+
+    code = "identity.not_a_person"
+    message = _("An API client or service account cannot sign electronically.")
