@@ -200,6 +200,15 @@ def open_session(session_key: str | None) -> UserSession | None:
     return UserSession.objects.filter(session_key=session_key, ended_at__isnull=True).first()
 
 
+def signing_needs_totp(user: User, session_key: str | None) -> bool:
+    """Whether the sign dialog must ask for a TOTP code now (ES-09): yes for a user with MFA at
+    the first signature of a session, no for later ones in the same continuous session."""
+    if not has_mfa(user):
+        return False
+    session = open_session(session_key)
+    return session is None or session.full_signing_at is None
+
+
 def authenticate_signer(
     user: User | AnonymousUser,
     password: str,
