@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from mederp.core.errors import Duplicate, PermissionDenied, ValidationFailed
+from mederp.core.errors import Conflict, Duplicate, PermissionDenied, ValidationFailed
 
 
 class UsernameTaken(Duplicate):
@@ -62,3 +62,53 @@ class NotAPerson(PermissionDenied):
 
     code = "identity.not_a_person"
     message = _("An API client or service account cannot sign electronically.")
+
+
+class LoginStepExpired(PermissionDenied):
+    code = "identity.login_step_expired"
+    message = _("The sign-in took too long. Enter your user name and password again.")
+
+
+class InvalidRecoveryCode(PermissionDenied):
+    code = "identity.invalid_recovery_code"
+    message = _("The recovery code is not correct or was already used.")
+
+
+class MfaNotEnrolled(Conflict):
+    code = "identity.mfa_not_enrolled"
+    message = _("{username} has no authenticator to disable.")
+
+
+class MfaSelfReset(PermissionDenied):
+    """Segregation of duties (ES-10): an administrator cannot remove their own second factor."""
+
+    code = "identity.mfa_self_reset"
+    message = _("You cannot disable your own two-factor authentication; ask another administrator.")
+
+
+class CurrentPasswordWrong(PermissionDenied):
+    code = "identity.current_password_wrong"
+    message = _("The current password is not correct.")
+
+
+class PasswordMismatch(ValidationFailed):
+    code = "identity.password_mismatch"
+    message = _("The two new passwords are not the same.")
+
+
+class PasswordRejected(ValidationFailed):
+    """The new password breaks the password policy (AC-05); ``details.fields`` says why."""
+
+    code = "identity.password_rejected"
+    message = _("The new password does not meet the password policy.")
+
+
+class PasswordExpired(PermissionDenied):
+    code = "identity.password_expired"
+    message = _("Your password has expired or was set by an administrator. Change it first.")
+
+
+class SessionExpired(PermissionDenied):
+    code = "identity.session_expired"
+    message = _("Your session ended. Sign in again.")
+    http_status = 401
