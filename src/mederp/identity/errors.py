@@ -64,6 +64,35 @@ class NotAPerson(PermissionDenied):
     message = _("An API client or service account cannot sign electronically.")
 
 
+class NotAnApiClient(ValidationFailed):
+    """ES-10: people sign in with a password and MFA; only API clients get API keys."""
+
+    code = "identity.not_an_api_client"
+    message = _("{username} is not an API client; only API clients get API keys.")
+
+
+class ClientInactive(Conflict):
+    code = "identity.client_inactive"
+    message = _("The API client {username} is deactivated.")
+
+
+class ApiKeyRetired(Conflict):
+    code = "identity.api_key_retired"
+    message = _("The API key {prefix} is already revoked, expired or replaced.")
+
+
+class OwnAccount(PermissionDenied):
+    """Segregation of duties: an administrator never acts on their own account's privileges."""
+
+    code = "identity.own_account"
+    message = _("You cannot do this to your own account; ask another administrator.")
+
+
+class AccountUnchanged(Conflict):
+    code = "identity.account_unchanged"
+    message = _("The account {username} is already {state}.")
+
+
 class LoginStepExpired(PermissionDenied):
     code = "identity.login_step_expired"
     message = _("The sign-in took too long. Enter your user name and password again.")
