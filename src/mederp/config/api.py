@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from mederp.core.errors import DomainError
-from mederp.identity.tokens import authenticate_token
+from mederp.identity import apicalls, denials
 
 
 class SessionAuth(APIKeyCookie):
@@ -39,10 +39,8 @@ class BearerAuth(HttpBearer):
     """``Authorization: Bearer mederp_<prefix>_<secret>`` for API clients."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = authenticate_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        # Refused keys are security-logged; accepted ones carry their scopes (AC-07).
+        return apicalls.authenticate_bearer(request, token)
 
 
 api = NinjaAPI(
@@ -63,6 +61,8 @@ def error_response(
     message: str,
     details: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    if status in denials.DENIED_STATUSES:
+        denials.note_code(request, code)  # the security event names the refusal (AT-12)
     return api.create_response(
         request, {"code": code, "message": message, "details": details or {}}, status=status
     )
@@ -115,6 +115,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def register_routers() -> None:
     from mederp.catalog.api import router as catalog_router
     from mederp.core.api import router as core_router
+    from mederp.identity.api import router as identity_router
     from mederp.inventory.api import router as inventory_router
     from mederp.partners.api import router as partners_router
 
@@ -122,6 +123,7 @@ def register_routers() -> None:
     api.add_router("/catalog", catalog_router)
     api.add_router("/partners", partners_router)
     api.add_router("/inventory", inventory_router)
+    api.add_router("/identity", identity_router)
 
 
 register_routers()

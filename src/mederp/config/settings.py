@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mederp.core.middleware.RequestContextMiddleware",
+    # Refused requests and API-key calls are recorded after the response (AT-12, AC-07).
+    "mederp.identity.denials.DenialMiddleware",
+    "mederp.identity.apicalls.ApiCallMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

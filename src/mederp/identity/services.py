@@ -6,6 +6,7 @@ deactivated, never deleted, and a taken name stays taken.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
@@ -99,8 +100,16 @@ def create_user(
 
 
 @transaction.atomic
-def create_api_client(actor: Actor, *, name: str, roles: Iterable[str]) -> tuple[User, str]:
-    """A non-person principal for an integrated system (MES, WMS, LIMS); returns its token.
+def create_api_client(
+    actor: Actor,
+    *,
+    name: str,
+    roles: Iterable[str],
+    scopes: Iterable[str] | None = None,
+    expires_at: dt.datetime | None = None,
+) -> tuple[User, str]:
+    """A non-person principal for an integrated system (MES, WMS, LIMS); returns its first key,
+    limited to ``scopes`` (see ``identity.tokens``) and valid until ``expires_at``.
 
     API clients cannot sign electronically (ES-11): they are not people.
     """
@@ -112,4 +121,6 @@ def create_api_client(actor: Actor, *, name: str, roles: Iterable[str]) -> tuple
         password=None,
         is_api_client=True,
     )
-    return user, issue_token(actor, user, name=f"{name} token")
+    return user, issue_token(
+        actor, user, name=f"{name} token", scopes=scopes, expires_at=expires_at
+    )
