@@ -48,4 +48,16 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(_("Events (outbox)"), "core:outbox_list", "core.view_outboxevent"),
         ),
     ),
+    NavArea(
+        _("Administration"),
+        (
+            NavItem(_("Users"), "identity:user_list", "identity.view_user"),
+            NavItem(_("API clients"), "identity:apiclient_list", "identity.view_apitoken"),
+            NavItem(_("Role matrix"), "identity:role_matrix", "auth.view_group"),
+            NavItem(_("Recertification"), "identity:recertification", "identity.view_user"),
+            NavItem(
+                _("Security events"), "identity:security_events", "identity.view_securityevent"
+            ),
+        ),
+    ),
 )
