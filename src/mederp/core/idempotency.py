@@ -47,6 +47,18 @@ def _principal(request: HttpRequest) -> str:
     return f"{kind}:{user.pk}"
 
 
+def answered(request: HttpRequest) -> bool:
+    """Whether this request's Idempotency-Key already has a stored response to replay.
+
+    Signing endpoints ask first: a retried approval replays its first answer instead of
+    re-authenticating and being refused because the record is already approved.
+    """
+    key = request.headers.get(HEADER)
+    if key is None or not (1 <= len(key) <= 255) or not key.isprintable():
+        return False
+    return IdempotencyRecord.objects.filter(principal=_principal(request), key=key).exists()
+
+
 def run_idempotent(
     request: HttpRequest,
     body: Any,
