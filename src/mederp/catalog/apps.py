@@ -7,3 +7,9 @@ class CatalogConfig(AppConfig):
     name = "mederp.catalog"
     label = "catalog"
     verbose_name = "Catalog"
+
+    def ready(self) -> None:
+        from mederp.catalog import approval
+
+        # The 首营品种 signing policy and workflow: code, registered once (AT-13).
+        approval.register()

@@ -50,6 +50,16 @@ class ProductStatus(models.TextChoices):
     INACTIVE = "inactive", _("inactive")
 
 
+class ApprovalState(models.TextChoices):
+    """首营品种 approval (经营质量管理规范 第六十一条; ES-12): a product is usable only once
+    approved by an electronic signature on its current content."""
+
+    DRAFT = "draft", _("draft")
+    IN_REVIEW = "in_review", _("in review")
+    APPROVED = "approved", _("approved")
+    OBSOLETE = "obsolete", _("obsolete")
+
+
 #: A century: anything longer is a typing slip, and the bound is the same on every database.
 MAX_SHELF_LIFE_DAYS = 36_500
 
@@ -86,12 +96,20 @@ class Product(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )
+    # Changed only by the approval workflow (core.workflow), never by an edit.
+    approval_state = models.CharField(
+        _("approval state"),
+        max_length=16,
+        choices=ApprovalState.choices,
+        default=ApprovalState.DRAFT,
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
+        permissions = [("approve_product", "Can approve product master data (首营品种)")]
         constraints = [
             models.CheckConstraint(
                 condition=(

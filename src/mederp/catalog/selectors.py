@@ -9,11 +9,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mederp.catalog import rules
-from mederp.catalog.models import DeviceClass, Product, Registration
-from mederp.core import clock
+from mederp.catalog.models import ApprovalState, DeviceClass, Product, Registration
+from mederp.core import clock, signatures
 from mederp.core.models import AuditEntry
 from mederp.core.names import similar_names
 from mederp.core.selectors import with_change_items
+from mederp.core.signatures import SignatureView
 
 
 def business_date() -> dt.date:
@@ -110,3 +111,39 @@ def product_history(product: Product) -> list[AuditEntry]:
         | Q(record_type="catalog.registration", record_id__in=registration_ids)
     ).order_by("-id")
     return with_change_items(entries)
+
+
+def is_approved_for_use(product: Product) -> bool:
+    """首营品种 gate for purchase and sale (invariant 6, ES-04): approved, and the approval
+    signature still covers the product's current content. An approved product changed since
+    (by any path) is not usable until re-approved."""
+    return product.approval_state == ApprovalState.APPROVED and signatures.latest_valid(
+        product, "approved"
+    )
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A product's approval picture for its page and the API: state, signatures with their
+    validity (the manifestation, 11.50), and whether it needs re-approval."""
+
+    state: str
+    state_label: str
+    signatures: list[SignatureView]
+    approved_for_use: bool
+    needs_reapproval: bool
+
+
+def approval_of(product: Product) -> Approval:
+    views = signatures.signatures_for(product)
+    approvals = [v for v in views if v.meaning == "approved"]
+    latest_valid = bool(approvals) and approvals[-1].valid
+    return Approval(
+        state=product.approval_state,
+        state_label=str(ApprovalState(product.approval_state).label),
+        signatures=views,
+        approved_for_use=product.approval_state == ApprovalState.APPROVED and latest_valid,
+        needs_reapproval=bool(approvals)
+        and not latest_valid
+        and product.approval_state != ApprovalState.OBSOLETE,
+    )

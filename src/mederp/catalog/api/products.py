@@ -17,7 +17,7 @@ from mederp.catalog.models import DeviceClass, Product, ProductStatus, Tracking
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS
+from mederp.core.schemas import ERRORS, SignatureOut, signature_body
 
 
 class ProductIn(StrictIn):
@@ -74,6 +74,9 @@ class ProductOut(Schema):
     category_code: str
     manufacturer: str
     status: str
+    approval_state: str = Field(
+        description="首营品种 approval: draft, in_review, approved, obsolete"
+    )
     version: int
     registration_status: dict[str, str] = Field(
         description="valid / expiring / expired / missing per jurisdiction, as of today"
@@ -93,8 +96,20 @@ class ProductCreatedOut(ProductOut):
     )
 
 
+class ApprovalOut(Schema):
+    state: str
+    approved_for_use: bool = Field(
+        description="Approved, and the approval signature covers the current content"
+    )
+    needs_reapproval: bool = Field(description="Changed after approval: the signature is invalid")
+
+
 class ProductDetailOut(ProductOut):
     registrations: list[RegistrationOut]
+    approval: ApprovalOut
+    signatures: list[SignatureOut] = Field(
+        description="Every signature (printed name, UTC time, meaning), each valid or not"
+    )
 
 
 class ProductPage(Schema):
@@ -129,6 +144,13 @@ def product_body(product: Product, *, detail: bool = False) -> dict[str, Any]:
         body["registrations"] = [
             registration_body(r) for r in selectors.product_registrations(product)
         ]
+        approval = selectors.approval_of(product)
+        body["approval"] = {
+            "state": approval.state,
+            "approved_for_use": approval.approved_for_use,
+            "needs_reapproval": approval.needs_reapproval,
+        }
+        body["signatures"] = [signature_body(v) for v in approval.signatures]
     return body
 
 

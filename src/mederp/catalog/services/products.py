@@ -26,6 +26,7 @@ from mederp.catalog.errors import (
 )
 from mederp.catalog.locks import lock_product
 from mederp.catalog.models import Product, UnitOfMeasure
+from mederp.catalog.services.approval import reopen_if_changed
 from mederp.core import canonical
 from mederp.core.actors import Actor
 from mederp.core.services import assign, authorize, check_version, created, updated, validate
@@ -194,7 +195,8 @@ def change_product(
     **changes: Any,
 ) -> Product:
     """Change master data; a reason is required (AT-04) and the old values stay in the audit
-    trail (AT-05). ``expected_version`` refuses an edit made from a stale copy."""
+    trail (AT-05). ``expected_version`` refuses an edit made from a stale copy. An approved
+    product whose signed content changes goes back to review (its signature shows invalid)."""
     authorize(actor, "catalog.change_product")
     product = lock_product(product_id)
     check_version(product, expected_version)
@@ -212,4 +214,5 @@ def change_product(
         updated(
             actor, product, before, events.PRODUCT_CHANGED, product_payload(product), reason=reason
         )
+        reopen_if_changed(actor, product, reason=reason)
     return product

@@ -2,7 +2,9 @@
 
 条例 第十三条 (registration and filing), 经营办法 第三十一条 (checking a product's legality before
 buying or selling it), CN-02 and CN-04. The product is the aggregate of registration events, so
-a product's history shows its certificates' changes too.
+a product's history shows its certificates' changes too. Certificates are part of the product's
+signed 首营品种 content: a certificate added or changed after approval sends the product back to
+review.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from mederp.catalog import events
 from mederp.catalog.errors import RegistrationDatesInvalid, RegistrationNumberTaken
 from mederp.catalog.locks import lock_product, lock_registration
 from mederp.catalog.models import Registration
+from mederp.catalog.services.approval import reopen_if_changed
 from mederp.core import canonical
 from mederp.core.actors import Actor
 from mederp.core.services import assign, authorize, check_version, created, updated, validate
@@ -127,6 +130,7 @@ def add_registration(
         registration_payload(registration),
         aggregate=product,
     )
+    reopen_if_changed(actor, product, reason="")
     return registration
 
 
@@ -159,4 +163,5 @@ def change_registration(
             reason=reason,
             aggregate=product,
         )
+        reopen_if_changed(actor, product, reason=reason)
     return registration

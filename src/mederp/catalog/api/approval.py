@@ -1,0 +1,96 @@
+"""首营品种 approval endpoints: the product workflow's transitions (ES-11, ES-12).
+
+Signed transitions take the signer's credentials (``SignIn``), never a signature id (ES-04).
+A Bearer API key is refused 403 ``identity.not_a_person`` (ES-11). The idempotency guard runs
+*inside* the re-authentication, so a refused password leaves its security-log record; the
+fingerprint holds the transition and the reason, never a secret.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from mederp.catalog import approval, services
+from mederp.catalog.api.common import router
+from mederp.catalog.api.products import ProductDetailOut, _product, product_body
+from mederp.core.actors import Actor
+from mederp.core.apiperms import require_perm
+from mederp.core.errors import Conflict
+from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.schemas import ERRORS, SignIn, TransitionIn
+
+
+def _session_key(request: HttpRequest) -> str | None:
+    session = getattr(request, "session", None)
+    return getattr(session, "session_key", None)
+
+
+def _already_answered() -> tuple[int, Any]:
+    # Only reached if the stored response was purged in between: ask the client to retry.
+    raise Conflict()
+
+
+def _transition(
+    request: HttpRequest,
+    product_id: int,
+    name: str,
+    reason: str,
+    password: str | None = None,
+    totp: str | None = None,
+) -> Any:
+    fingerprint = {"transition": name, "reason": reason}
+    if answered(request):
+        return run_idempotent(request, fingerprint, _already_answered)
+
+    def guarded(work: Any) -> Any:
+        def execute() -> tuple[int, Any]:
+            product = work()
+            return 200, product_body(_product(product.pk), detail=True)
+
+        return run_idempotent(request, fingerprint, execute)
+
+    return services.transition_product(
+        Actor.from_request(request),
+        product_id,
+        name,
+        reason=reason,
+        password=password,
+        totp=totp,
+        session_key=_session_key(request),
+        around=guarded,
+    )
+
+
+@router.post("/products/{product_id}/submit", response={200: ProductDetailOut, **ERRORS})
+@require_perm("catalog.change_product")
+def submit_product(request: HttpRequest, product_id: int, payload: TransitionIn) -> Any:
+    """Send a draft product to QA for approval."""
+    return _transition(request, product_id, approval.SUBMIT, payload.reason)
+
+
+@router.post("/products/{product_id}/approve", response={200: ProductDetailOut, **ERRORS})
+@require_perm("catalog.approve_product")
+def approve_product(request: HttpRequest, product_id: int, payload: SignIn) -> Any:
+    """Approve a product under review with an electronic signature (meaning "approved"). The
+    person who created or last changed it may not (403 ``signatures.sod_author_cannot_approve``)."""
+    return _transition(
+        request, product_id, approval.APPROVE, payload.reason, payload.password, payload.totp
+    )
+
+
+@router.post("/products/{product_id}/reject", response={200: ProductDetailOut, **ERRORS})
+@require_perm("catalog.approve_product")
+def reject_product(request: HttpRequest, product_id: int, payload: SignIn) -> Any:
+    """Send a product under review back to draft, signed "rejected"; ``reason`` is required."""
+    return _transition(
+        request, product_id, approval.REJECT, payload.reason, payload.password, payload.totp
+    )
+
+
+@router.post("/products/{product_id}/obsolete", response={200: ProductDetailOut, **ERRORS})
+@require_perm("catalog.approve_product")
+def obsolete_product(request: HttpRequest, product_id: int, payload: SignIn) -> Any:
+    """Retire an approved product, signed "obsoleted"; ``reason`` is required."""
+    return _transition(
+        request, product_id, approval.OBSOLETE, payload.reason, payload.password, payload.totp
+    )
