@@ -30,7 +30,7 @@ from mederp.core import audit, canonical, clock, outbox
 from mederp.core.actors import Actor
 from mederp.core.errors import ReasonRequired, ValidationFailed
 from mederp.core.services import authorize, check_version
-from mederp.identity import events, securitylog
+from mederp.identity import events, securitylog, services
 from mederp.identity.errors import AccountUnchanged, OwnAccount, UnknownRole
 from mederp.identity.locks import lock_user
 from mederp.identity.models import PasswordHistory, User, UserSession
@@ -39,6 +39,7 @@ from mederp.identity.roles import ROLES, sync_roles
 ACCOUNT_DEACTIVATED = "account_deactivated"
 ACCOUNT_REACTIVATED = "account_reactivated"
 IDENTITY_VERIFIED = "identity_verified"
+EXPORTED = "export"
 
 PROFILE_FIELDS = ("printed_name", "email")
 
@@ -187,11 +188,48 @@ def unlock_user(actor: Actor, user_id: int, *, reason: str) -> User:
     return user
 
 
-def _check_new_password(user: User, password: str) -> None:
+def _check_new_password(user: User, password: str, field: str = "temporary_password") -> None:
+    """The password policy (AUTH_PASSWORD_VALIDATORS: length, history, not the user name...)."""
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(fields={"temporary_password": list(exc.messages)}) from exc
+        raise ValidationFailed(fields={field: list(exc.messages)}) from exc
+
+
+@transaction.atomic
+def create_person(
+    actor: Actor,
+    *,
+    username: str,
+    printed_name: str,
+    roles: Iterable[str],
+    password: str,
+    email: str = "",
+) -> User:
+    """A new person's account with a temporary password they must change at the first sign-in.
+
+    The administrator knows the first password, so it is only a way in to choose one's own
+    (11.300(b); ES-10).
+    """
+    authorize(actor, "identity.add_user")
+    username = username.strip()
+    printed_name = printed_name.strip()
+    if not printed_name:
+        raise ValidationFailed(
+            fields={"printed_name": [_("A printed name is required (it appears on signatures).")]}
+        )
+    _check_new_password(User(username=username, email=email), password, field="password")
+    user = services.create_user(
+        actor,
+        username=username,
+        printed_name=printed_name,
+        roles=roles,
+        password=password,
+        email=email.strip(),
+    )
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    return user
 
 
 @transaction.atomic
@@ -266,3 +304,15 @@ def record_identity_verification(
     _emit(actor, events.USER_IDENTITY_VERIFIED, user, document=user.identity_document)
     _log(IDENTITY_VERIFIED, user, actor, document=user.identity_document)
     return user
+
+
+def record_export(actor: Actor, *, report: str, filters: dict[str, Any] | None = None) -> None:
+    """An export of security-relevant data (the security log, the role matrix, the account
+    list) is itself a security event (AT-12): who took which report, with which filters."""
+    securitylog.record(
+        EXPORTED,
+        user=actor.user if isinstance(actor.user, User) else None,
+        username=actor.name,
+        target=report,
+        detail={"filters": filters or {}},
+    )
