@@ -11,7 +11,11 @@ import fnmatch
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from mederp.core import audit
+from mederp.core.actors import Actor
 
 MASTER_DATA_APPS = ("catalog", "partners", "inventory")
 VIEW_MASTER_DATA = tuple(f"{app}.view_*" for app in MASTER_DATA_APPS)
@@ -48,19 +52,61 @@ def _matches(perm: Permission, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(full, p) if "." in p else p == "*" for p in patterns)
 
 
+def _full_name(perm: Permission) -> str:
+    return f"{perm.content_type.app_label}.{perm.codename}"
+
+
 def sync_roles() -> None:
+    """Make every role's group hold exactly the permissions its patterns match.
+
+    AT-13 (21 CFR 11.10(k)(2)): the role matrix is configuration, so each actual change to a
+    group's permissions is audited (system actor, old and new permission lists). A fresh
+    installation, where no role exists yet, starts from this table in git and is not audited
+    as a change; neither is a run that changes nothing.
+    """
     all_perms = list(
         Permission.objects.select_related("content_type").filter(
             content_type__app_label__in=(*MASTER_DATA_APPS, "core", "identity", "auth")
         )
     )
-    for name, spec in ROLES.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        wanted = [p for p in all_perms if _matches(p, spec["perms"])]
-        group.permissions.set(wanted)
+    existing = {
+        g.name: g
+        for g in Group.objects.filter(name__in=ROLES).prefetch_related("permissions__content_type")
+    }
+    baseline = not existing
+    actor = Actor.system("identity.sync_roles")
+    with transaction.atomic():
+        for name, spec in ROLES.items():
+            wanted = [p for p in all_perms if _matches(p, spec["perms"])]
+            wanted_names = sorted(_full_name(p) for p in wanted)
+            group = existing.get(name)
+            before = None if group is None else sorted(map(_full_name, group.permissions.all()))
+            if before == wanted_names:
+                continue
+            if group is None:
+                group = Group.objects.create(name=name)
+            group.permissions.set(wanted)
+            if baseline:
+                continue
+            audit.record(
+                actor,
+                action=audit.CREATE if before is None else audit.UPDATE,
+                record_type="auth.group",
+                record_id=group.pk,
+                label=f"role {name}",
+                changes={"permissions": [before, wanted_names]},
+                reason="role matrix synchronised with identity/roles.py",
+            )
 
 
 def sync_roles_after_migrate(**kwargs: Any) -> None:
+    """Once per migrate, after the last app's permissions exist: post_migrate is sent app by
+    app, and a sync part-way through would see (and audit) a half-built permission table."""
+    from django.apps import apps
+
+    with_models = [a for a in apps.get_app_configs() if a.models_module is not None]
+    if with_models and kwargs.get("app_config") is not with_models[-1]:
+        return
     sync_roles()
 
 
