@@ -47,3 +47,7 @@ class IdentityConfig(AppConfig):
         # signatures through these hooks (ADR 0003).
         signatures.set_authenticator(authenticate_signer)
         signatures.set_refusal_recorder(record_signature_refusal)
+
+        from mederp.identity import signing
+
+        signing.register()

@@ -15,7 +15,7 @@ from django.db import transaction
 from mederp.core import audit, outbox
 from mederp.core.actors import Actor
 from mederp.core.services import authorize
-from mederp.identity import events
+from mederp.identity import events, passwords
 from mederp.identity.errors import UnknownRole, UsernameTaken
 from mederp.identity.models import User
 from mederp.identity.roles import ROLES, sync_roles
@@ -89,7 +89,7 @@ def create_user(
     password: str,
     email: str = "",
 ) -> User:
-    return _create_principal(
+    user = _create_principal(
         actor,
         username=username,
         printed_name=printed_name,
@@ -97,6 +97,9 @@ def create_user(
         password=password,
         email=email,
     )
+    # Password ageing and history start with the first password (AC-05).
+    passwords.remember(user)
+    return user
 
 
 @transaction.atomic
