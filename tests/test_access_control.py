@@ -22,9 +22,19 @@ OPEN_URLS = {
     "logout": "ending a session must always be possible",
     "set_language": "switching the login page's language writes only a cookie",
     "healthz": "load balancers probe liveness without credentials; reveals nothing",
+    "identity:login_verify": "the second sign-in step comes before the session exists",
+    "identity:login_enrol": "forced MFA enrolment comes before the session exists (AC-04)",
 }
 # Pages every signed-in user may see (no data beyond what their permissions show).
-SIGNED_IN_URLS = {"ui:dashboard": "the start page lists only areas the user may open"}
+SIGNED_IN_URLS = {
+    "ui:dashboard": "the start page lists only areas the user may open",
+    "identity:password_change": "everyone changes their own password (AC-05)",
+    "identity:mfa": "everyone manages their own second factor (AC-04)",
+    "identity:mfa_enrol": "everyone manages their own second factor (AC-04)",
+    "identity:mfa_recovery_codes": "everyone manages their own second factor (AC-04)",
+    "identity:my_sessions": "everyone sees their own sessions (AC-09)",
+    "identity:session_end": "everyone ends their own sessions; others' are 404 (AC-09)",
+}
 
 pytestmark = pytest.mark.django_db
 

@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle/absolute session timeouts (AC-09), then forced password change (AC-05).
+    "mederp.identity.middleware.SessionPolicyMiddleware",
+    "mederp.identity.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mederp.identity.middleware.LoginRequiredMiddleware",
 ]
@@ -119,12 +122,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# The policy figures (length, history) come from MEDERP_SECURITY below (AC-05).
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "mederp.identity.passwords.PolicyLengthValidator"},
+    {"NAME": "mederp.identity.passwords.NotTheUsernameValidator"},
+    {"NAME": "mederp.identity.passwords.HistoryValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
