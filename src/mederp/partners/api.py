@@ -14,9 +14,10 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator
 
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
-from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS, StrictIn
-from mederp.partners import rules, selectors, services
+from mederp.core.errors import Conflict
+from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, TransitionIn, signature_body
+from mederp.partners import approval, rules, selectors, services
 from mederp.partners.models import Partner, QualificationDocument
 
 router = Router(tags=["partners"])
@@ -127,6 +128,9 @@ class PartnerOut(Schema):
     phone: str
     email: str
     status: str
+    qualification_state: str = Field(
+        description="首营企业 approval: draft, in_review, approved, suspended"
+    )
     version: int
 
 
@@ -172,10 +176,20 @@ class QualificationOut(Schema):
     kinds: dict[str, str]
 
 
+class ApprovalOut(Schema):
+    state: str
+    qualified: bool = Field(description="Approved, and the signature covers the current content")
+    needs_reapproval: bool = Field(description="Changed after approval: the signature is invalid")
+
+
 class PartnerDetailOut(PartnerOut):
     qualification: QualificationOut
     documents: list[DocumentOut]
     near_duplicates: list[NearDuplicateOut]
+    approval: ApprovalOut
+    signatures: list[SignatureOut] = Field(
+        description="Every signature (printed name, UTC time, meaning), each valid or not"
+    )
 
 
 def _partner(p: Partner) -> dict[str, Any]:
@@ -246,12 +260,10 @@ def change_document(request: HttpRequest, document_id: int, payload: DocumentPat
     return _document_now(doc)
 
 
-@router.get("/{partner_id}", response={200: PartnerDetailOut, **ERRORS})
-@require_perm("partners.view_partner")
-def get_partner(request: HttpRequest, partner_id: int) -> Any:
-    """A partner with its documents, each document's status and the per-kind picture."""
+def _partner_detail(partner_id: int) -> dict[str, Any]:
     partner = get_object_or_404(Partner, pk=partner_id)
     qual = selectors.qualification_of(selectors.partner_documents(partner))
+    approval = selectors.approval_of(partner)
     return {
         **_partner(partner),
         "qualification": {
@@ -261,7 +273,21 @@ def get_partner(request: HttpRequest, partner_id: int) -> Any:
         },
         "documents": [_document(d, s) for d, s in qual.documents],
         "near_duplicates": selectors.partner_near_duplicates(partner),
+        "approval": {
+            "state": approval.state,
+            "qualified": approval.qualified,
+            "needs_reapproval": approval.needs_reapproval,
+        },
+        "signatures": [signature_body(v) for v in approval.signatures],
     }
+
+
+@router.get("/{partner_id}", response={200: PartnerDetailOut, **ERRORS})
+@require_perm("partners.view_partner")
+def get_partner(request: HttpRequest, partner_id: int) -> Any:
+    """A partner with its documents, each document's status and the per-kind picture, and its
+    qualification approval with every signature's manifestation."""
+    return _partner_detail(partner_id)
 
 
 @router.patch("/{partner_id}", response={200: PartnerOut, **ERRORS})
@@ -282,3 +308,86 @@ def add_document(request: HttpRequest, partner_id: int, payload: DocumentIn) -> 
         return 201, _document_now(doc)
 
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
+
+
+# 首营企业 approval: signed transitions take credentials, never a signature id (ES-04); a Bearer
+# API key is refused 403 identity.not_a_person (ES-11). The idempotency guard runs inside the
+# re-authentication, so a refused password leaves its security-log record.
+
+
+def _already_answered() -> tuple[int, Any]:
+    # Only reached if the stored response was purged in between: ask the client to retry.
+    raise Conflict()
+
+
+def _transition(
+    request: HttpRequest,
+    partner_id: int,
+    name: str,
+    reason: str,
+    password: str | None = None,
+    totp: str | None = None,
+) -> Any:
+    fingerprint = {"transition": name, "reason": reason}
+    if answered(request):
+        return run_idempotent(request, fingerprint, _already_answered)
+
+    def guarded(work: Any) -> Any:
+        def execute() -> tuple[int, Any]:
+            return 200, _partner_detail(work().pk)
+
+        return run_idempotent(request, fingerprint, execute)
+
+    session = getattr(request, "session", None)
+    return services.transition_partner(
+        Actor.from_request(request),
+        partner_id,
+        name,
+        reason=reason,
+        password=password,
+        totp=totp,
+        session_key=getattr(session, "session_key", None),
+        around=guarded,
+    )
+
+
+@router.post("/{partner_id}/submit", response={200: PartnerDetailOut, **ERRORS})
+@require_perm("partners.change_partner")
+def submit_partner(request: HttpRequest, partner_id: int, payload: TransitionIn) -> Any:
+    """Send a partner's qualification (identity and documents) to QA for approval."""
+    return _transition(request, partner_id, approval.SUBMIT, payload.reason)
+
+
+@router.post("/{partner_id}/resubmit", response={200: PartnerDetailOut, **ERRORS})
+@require_perm("partners.change_partner")
+def resubmit_partner(request: HttpRequest, partner_id: int, payload: TransitionIn) -> Any:
+    """Send a suspended partner back to QA for a new approval."""
+    return _transition(request, partner_id, approval.RESUBMIT, payload.reason)
+
+
+@router.post("/{partner_id}/approve", response={200: PartnerDetailOut, **ERRORS})
+@require_perm("partners.approve_partner")
+def approve_partner(request: HttpRequest, partner_id: int, payload: SignIn) -> Any:
+    """Approve the qualification with an electronic signature (meaning "approved"); whoever
+    created or changed the partner may not (403 ``signatures.sod_author_cannot_approve``)."""
+    return _transition(
+        request, partner_id, approval.APPROVE, payload.reason, payload.password, payload.totp
+    )
+
+
+@router.post("/{partner_id}/reject", response={200: PartnerDetailOut, **ERRORS})
+@require_perm("partners.approve_partner")
+def reject_partner(request: HttpRequest, partner_id: int, payload: SignIn) -> Any:
+    """Send the qualification back to draft, signed "rejected"; ``reason`` is required."""
+    return _transition(
+        request, partner_id, approval.REJECT, payload.reason, payload.password, payload.totp
+    )
+
+
+@router.post("/{partner_id}/suspend", response={200: PartnerDetailOut, **ERRORS})
+@require_perm("partners.approve_partner")
+def suspend_partner(request: HttpRequest, partner_id: int, payload: SignIn) -> Any:
+    """Suspend an approved partner, signed "suspended"; ``reason`` is required."""
+    return _transition(
+        request, partner_id, approval.SUSPEND, payload.reason, payload.password, payload.totp
+    )

@@ -7,3 +7,10 @@ qualifications in one ordered stream.
 PARTNER_CREATED = "partners.partner.created"
 PARTNER_CHANGED = "partners.partner.changed"
 QUALIFICATION_CHANGED = "partners.qualification_changed"
+QUALIFICATION_SUBMITTED = "partners.partner.qualification_submitted"
+QUALIFICATION_APPROVED = "partners.partner.qualification_approved"
+QUALIFICATION_REJECTED = "partners.partner.qualification_rejected"
+QUALIFICATION_SUSPENDED = "partners.partner.qualification_suspended"
+QUALIFICATION_RESUBMITTED = "partners.partner.qualification_resubmitted"
+# An approved partner whose master data or documents changed went back to review.
+QUALIFICATION_REOPENED = "partners.partner.qualification_reopened"

@@ -41,8 +41,26 @@ class Partner(models.Model):
     contact = models.CharField(_("contact person"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.EmailField(_("email"), blank=True)
+
+    class QualificationState(models.TextChoices):
+        """首营企业 / 购货者 qualification approval (经营质量管理规范 第六十一、六十二条; ES-12):
+        a partner is usable only once approved by an electronic signature on its current
+        master data and qualification documents."""
+
+        DRAFT = "draft", _("draft")
+        IN_REVIEW = "in_review", _("in review")
+        APPROVED = "approved", _("approved")
+        SUSPENDED = "suspended", _("suspended")
+
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.CONDITIONAL
+    )
+    # Changed only by the qualification workflow (core.workflow), never by an edit.
+    qualification_state = models.CharField(
+        _("qualification approval"),
+        max_length=16,
+        choices=QualificationState.choices,
+        default=QualificationState.DRAFT,
     )
     version = models.PositiveIntegerField(default=1)
 
@@ -50,6 +68,7 @@ class Partner(models.Model):
         ordering = ["code"]
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
+        permissions = [("approve_partner", "Can approve partner qualification (首营企业)")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(is_supplier=True) | models.Q(is_customer=True),

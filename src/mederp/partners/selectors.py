@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from mederp.core import clock
+from mederp.core import clock, signatures
 from mederp.core.models import AuditEntry
 from mederp.core.names import normalise_name, similar_names
 from mederp.core.selectors import with_change_items
+from mederp.core.signatures import SignatureView
 from mederp.partners import rules
 from mederp.partners.models import Partner, QualificationDocument
 
@@ -131,3 +132,41 @@ def partner_history(partner: Partner) -> list[AuditEntry]:
         | Q(record_type=DOCUMENT_TYPE, record_id__in=doc_ids)
     ).order_by("-id")
     return with_change_items(qs)
+
+
+def is_qualified(partner: Partner) -> bool:
+    """首营企业 gate (invariant 6, ES-04): the partner's qualification is approved and the
+    approval signature still covers its current data and documents. Whether each document is
+    in force and covers a product's category is a separate gate (:func:`qualification_of`,
+    ``rules.scope_covers``)."""
+    return partner.qualification_state == Partner.QualificationState.APPROVED and (
+        signatures.latest_valid(partner, "approved")
+    )
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A partner's qualification approval for its page and the API: state, signatures with
+    their validity (the manifestation, 11.50), and whether it needs re-approval."""
+
+    state: str
+    state_label: str
+    signatures: list[SignatureView]
+    qualified: bool
+    needs_reapproval: bool
+
+
+def approval_of(partner: Partner) -> Approval:
+    views = signatures.signatures_for(partner)
+    approvals = [v for v in views if v.meaning == "approved"]
+    latest_valid = bool(approvals) and approvals[-1].valid
+    approved = partner.qualification_state == Partner.QualificationState.APPROVED
+    return Approval(
+        state=partner.qualification_state,
+        state_label=str(Partner.QualificationState(partner.qualification_state).label),
+        signatures=views,
+        qualified=approved and latest_valid,
+        needs_reapproval=bool(approvals)
+        and not latest_valid
+        and partner.qualification_state != Partner.QualificationState.SUSPENDED,
+    )

@@ -34,6 +34,26 @@ from mederp.partners.errors import (
 )
 from mederp.partners.locks import lock_document, lock_partner
 from mederp.partners.models import Partner, QualificationDocument
+from mederp.partners.qualification import (
+    approve_partner,
+    reject_partner,
+    reopen_if_changed,
+    submit_partner,
+    suspend_partner,
+    transition_partner,
+)
+
+__all__ = [
+    "add_document",
+    "approve_partner",
+    "change_document",
+    "change_partner",
+    "create_partner",
+    "reject_partner",
+    "submit_partner",
+    "suspend_partner",
+    "transition_partner",
+]
 
 PARTNER_FIELDS = (
     "code",
@@ -197,7 +217,8 @@ def change_partner(
     **changes: Any,
 ) -> Partner:
     """Change a partner's facts or status (approved / conditional / blocked) with a reason
-    (AT-04). Signature-gated approval is a later step (CM-04)."""
+    (AT-04). A qualification-approved partner whose signed content changes goes back to review
+    (its signature shows invalid); approval itself is a signed workflow step (qualification)."""
     authorize(actor, "partners.change_partner")
     partner = lock_partner(partner_id)
     check_version(partner, expected_version)
@@ -211,6 +232,7 @@ def change_partner(
         updated(
             actor, partner, before, events.PARTNER_CHANGED, _partner_payload(partner), reason=reason
         )
+        reopen_if_changed(actor, partner, reason=reason)
     return partner
 
 
@@ -303,6 +325,7 @@ def add_document(
     created(
         actor, doc, events.QUALIFICATION_CHANGED, _document_payload(doc, "added"), aggregate=partner
     )
+    reopen_if_changed(actor, partner, reason="")
     return doc
 
 
@@ -335,4 +358,5 @@ def change_document(
             reason=reason,
             aggregate=partner,
         )
+        reopen_if_changed(actor, partner, reason=reason)
     return doc
