@@ -71,9 +71,63 @@ def shot():  # type: ignore[no-untyped-def]
     return take
 
 
+def totp_now(username: str) -> str:
+    """The code the user's authenticator app shows now, as the person would read it.
+
+    Each code is accepted once per 30-second step (replay refusal), so when this user's last
+    code was from the current step, wait for the next one.
+    """
+    import time
+
+    import pyotp
+
+    from mederp.identity import crypto
+    from mederp.identity.models import TotpDevice
+
+    device = TotpDevice.objects.get(user__username=username, confirmed_at__isnull=False)
+    while int(time.time()) // 30 <= device.last_used_step:
+        time.sleep(0.5)
+    return pyotp.TOTP(crypto.decrypt(device.secret_ciphertext)).now()
+
+
+def enrol_totp(username: str) -> str:
+    """Give the user a confirmed authenticator (as if enrolled earlier); return its seed."""
+    import pyotp
+
+    from mederp.core import clock
+    from mederp.identity import crypto
+    from mederp.identity.models import TotpDevice, User
+
+    secret = pyotp.random_base32()
+    TotpDevice.objects.update_or_create(
+        user=User.objects.get(username=username),
+        defaults={
+            "secret_ciphertext": crypto.encrypt(secret),
+            "created_at": clock.now(),
+            "confirmed_at": clock.now(),
+            "last_used_step": 0,
+        },
+    )
+    return secret
+
+
 def login(page, username: str, password: str = "Correct-Horse-9") -> None:  # type: ignore[no-untyped-def]
+    """Sign in as a person would: password, then the authenticator code when asked for one, or
+    the first-login enrolment (scan the key, type the code, note the recovery codes)."""
+    import pyotp
+
     page.goto(f"{page.base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/accounts/login/verify/" in page.url:
+        page.fill("input[name=code]", totp_now(username))
+        page.click("main form button[type=submit]")
+    elif "/accounts/login/enrol/" in page.url:
+        secret = page.locator("[data-totp-secret]").inner_text().strip()
+        page.fill("input[name=code]", pyotp.TOTP(secret).now())
+        page.click("main form button[type=submit]")
+        page.locator("[data-recovery-codes]").wait_for()
+        page.click("[data-continue]")
     page.wait_for_url(f"{page.base_url}/")
