@@ -39,6 +39,36 @@ USERS = (
 )
 
 
+def needs_mfa(username: str, role: str) -> bool:
+    """Whether this demo user signs in with an authenticator code (AC-04): the roles the policy
+    names, and anyone allowed to sign. They set it up at their first sign-in."""
+    from mederp.identity.credentials import mfa_required
+    from mederp.identity.policy import setting
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return role in setting("MFA_REQUIRED_ROLES")
+    return mfa_required(user)
+
+
+def login_lines() -> list[str]:
+    """The demo logins as ``mederp demo --logins`` prints them."""
+    lines = [f"\nMedERP demo — http://127.0.0.1:8000  (password for every user: {DEMO_PASSWORD})"]
+    with_mfa = []
+    for username, printed, role in USERS:
+        mark = "  *" if needs_mfa(username, role) else ""
+        if mark:
+            with_mfa.append(username)
+        lines.append(f"  {username:<8} {role:<14} {printed}{mark}")
+    if with_mfa:
+        lines.append(
+            f"  * {', '.join(with_mfa)}: two-factor authentication (TOTP). At the first sign-in, "
+            "scan the QR code with an authenticator app and keep the recovery codes."
+        )
+    lines.append("")
+    return lines
+
+
 def gtin14(body13: str) -> str:
     """Append the GS1 mod-10 check digit to 13 digits (weights 3,1,3,... from the right)."""
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body13)))

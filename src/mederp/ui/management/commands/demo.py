@@ -17,13 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["logins"]:
-            self.stdout.write(
-                "\nMedERP demo — http://127.0.0.1:8000  (password for every user: "
-                f"{demo.DEMO_PASSWORD})"
-            )
-            for username, printed, role in demo.USERS:
-                self.stdout.write(f"  {username:<8} {role:<14} {printed}")
-            self.stdout.write("")
+            for line in demo.login_lines():
+                self.stdout.write(line)
             return
         added = demo.load()
         summary = ", ".join(f"{k} +{v}" for k, v in added.items())
