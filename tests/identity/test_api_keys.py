@@ -291,3 +291,30 @@ def test_last_used_is_set_by_accepted_calls_only(system, client_user):
 def test_session_requests_are_not_bounded_by_scopes_nor_recorded_as_api_calls(api):
     assert api.get("/api/v1/catalog/uoms").status_code == 200
     assert not ApiCall.objects.exists()
+
+
+def test_an_api_key_cannot_sign(system, make_user):
+    """ES-11 (11.200(a)(2)): a service account's approval attempt is 403 not_a_person, nothing
+    is signed, and the call is on record."""
+    from tests.catalog.conftest import product_fields
+
+    from mederp.catalog import services as catalog
+    from mederp.core.actors import Actor
+    from mederp.core.models import Signature
+
+    catalog.create_uom(system, code="EA", name_zh="个", name_en="each")
+    author = make_user("author", "qa_manager")
+    product = catalog.create_product(Actor.for_user(author), **product_fields(1))
+    catalog.submit_product(Actor.for_user(author), product.pk)
+    _client, key = services.create_api_client(
+        system, name="erp-bridge", roles=["administrator"], scopes=["catalog:write"]
+    )
+    r = call(
+        key,
+        "post",
+        path=f"/api/v1/catalog/products/{product.pk}/approve",
+        body={"password": "anything", "reason": "looks fine"},
+    )
+    assert r.status_code == 403 and r.json()["code"] == "identity.not_a_person"
+    assert not Signature.objects.exists()
+    assert ApiCall.objects.get().status_code == 403

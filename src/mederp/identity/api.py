@@ -77,13 +77,21 @@ class KeyOut(Schema):
     revoked_at: dt.datetime | None
     replaced_by: str | None
 
-    @staticmethod
-    def resolve_state(obj: ApiToken) -> str:
-        return tokens.state(obj)
 
-    @staticmethod
-    def resolve_replaced_by(obj: ApiToken) -> str | None:
-        return obj.replaced_by.prefix if obj.replaced_by_id and obj.replaced_by else None
+def key_body(key: ApiToken) -> dict[str, Any]:
+    """A key as the API shows it: never the secret nor its digest."""
+    return {
+        "id": key.pk,
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": list(key.scopes),
+        "state": tokens.state(key),
+        "created_at": key.created_at,
+        "expires_at": key.expires_at,
+        "last_used_at": key.last_used_at,
+        "revoked_at": key.revoked_at,
+        "replaced_by": key.replaced_by.prefix if key.replaced_by_id and key.replaced_by else None,
+    }
 
 
 class ApiClientOut(Schema):
@@ -105,7 +113,7 @@ def list_api_clients(request: HttpRequest) -> Any:
             "name": c.printed_name,
             "roles": sorted(g.name for g in c.groups.all()),
             "is_active": c.is_active,
-            "keys": list(apiclients.keys_of(c)),
+            "keys": [key_body(k) for k in apiclients.keys_of(c)],
         }
         for c in apiclients.api_clients()
     ]
@@ -122,7 +130,7 @@ def revoke_api_key(request: HttpRequest, key_id: int, payload: RevokeIn) -> Any:
 
     def execute() -> tuple[int, Any]:
         key = apiclients.revoke_key(Actor.from_request(request), key_id, reason=payload.reason)
-        return 200, KeyOut.from_orm(key).model_dump(mode="json")
+        return 200, KeyOut(**key_body(key)).model_dump(mode="json")
 
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
 

@@ -35,13 +35,12 @@ def _key(client: User, key_pk: int) -> ApiToken:
 
 
 def _show_secret(request: HttpRequest, client: User, secret: str, key: Any) -> HttpResponse:
-    response = render(
+    """The answer to the POST that made the key; its views are ``never_cache`` (no-store)."""
+    return render(
         request,
         "identity/admin/key_secret.html",
         {"client": client, "secret": secret, "key": key},
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _with_state(keys: Any) -> list[ApiToken]:
@@ -53,11 +52,18 @@ def _with_state(keys: Any) -> list[ApiToken]:
 
 @requires("identity.view_apitoken")
 def apiclient_list(request: HttpRequest) -> HttpResponse:
-    clients = list(apiclients.api_clients())
-    for c in clients:
-        c.keys = _with_state(c.api_tokens.all())
-        c.active_keys = sum(1 for k in c.keys if k.state == "active")
-    return render(request, "identity/admin/apiclient_list.html", {"clients": clients})
+    rows = []
+    for c in apiclients.api_clients():
+        keys = _with_state(c.api_tokens.all())
+        used = [k.last_used_at for k in keys if k.last_used_at is not None]
+        rows.append(
+            {
+                "client": c,
+                "working_keys": sum(1 for k in keys if tokens.state(k) == "active"),
+                "last_used": max(used) if used else None,
+            }
+        )
+    return render(request, "identity/admin/apiclient_list.html", {"rows": rows})
 
 
 @requires("identity.view_apitoken")
