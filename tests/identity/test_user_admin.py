@@ -175,6 +175,9 @@ def test_unlocking_an_unlocked_account_is_refused(admin, wang, unchanged):
 
 
 def test_a_reset_password_is_temporary_and_security_logged(admin, wang):
+    UserSession.objects.create(
+        session_key="s1", user=wang, created_at=clock.now(), last_seen_at=clock.now()
+    )
     with clock.frozen(T0):
         admin_services.reset_password(admin, wang.pk, temporary_password=TEMP, reason="forgot")
     wang.refresh_from_db()
@@ -185,6 +188,7 @@ def test_a_reset_password_is_temporary_and_security_logged(admin, wang):
     assert wang.password not in entry.changes and TEMP not in entry.changes
     [event] = events_of(securitylog.PASSWORD_RESET)
     assert event.user_id == wang.pk and TEMP not in str(event.detail)
+    assert UserSession.objects.get().end_reason == "password_reset"
 
 
 def test_an_administrator_cannot_reset_their_own_password(admin, admin_user, unchanged):

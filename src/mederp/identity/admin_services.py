@@ -30,10 +30,10 @@ from mederp.core import audit, canonical, clock, outbox
 from mederp.core.actors import Actor
 from mederp.core.errors import ReasonRequired, ValidationFailed
 from mederp.core.services import authorize, check_version
-from mederp.identity import events, securitylog, services
-from mederp.identity.errors import AccountUnchanged, OwnAccount, UnknownRole
+from mederp.identity import events, passwords, securitylog, services, sessions
+from mederp.identity.errors import AccountUnchanged, OwnAccount, PasswordRejected, UnknownRole
 from mederp.identity.locks import lock_user
-from mederp.identity.models import PasswordHistory, User, UserSession
+from mederp.identity.models import User
 from mederp.identity.roles import ROLES, sync_roles
 
 ACCOUNT_DEACTIVATED = "account_deactivated"
@@ -153,9 +153,7 @@ def set_active(actor: Actor, user_id: int, *, active: bool, reason: str) -> User
     user.is_active = active
     _bump(user, ["is_active"])
     if not active:
-        UserSession.objects.filter(user=user, ended_at__isnull=True).update(
-            ended_at=clock.now(), end_reason="deactivated"
-        )
+        sessions.end_others(user, keep=None, reason="deactivated", actor=actor)
     audit.record(
         actor,
         action="reactivate" if active else "deactivate",
@@ -193,7 +191,7 @@ def _check_new_password(user: User, password: str, field: str = "temporary_passw
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(fields={field: list(exc.messages)}) from exc
+        raise PasswordRejected(fields={field: [str(m) for m in exc.messages]}) from exc
 
 
 @transaction.atomic
@@ -244,19 +242,22 @@ def reset_password(actor: Actor, user_id: int, *, temporary_password: str, reaso
             fields={"temporary_password": [_("An API client has no password; rotate its key.")]}
         )
     _check_new_password(user, temporary_password)
-    now = clock.now()
     was_forced = user.must_change_password
     user.set_password(temporary_password)
-    user.password_changed_at = now
     user.must_change_password = True
-    _bump(user, ["password", "password_changed_at", "must_change_password"])
-    PasswordHistory.objects.create(user=user, password=user.password, created_at=now)
+    _bump(user, ["password", "must_change_password"])
+    passwords.remember(user)  # password age and history start again (AC-05)
+    # Whoever holds a session of the account now (perhaps why it was reset) is signed out.
+    sessions.end_others(user, keep=None, reason="password_reset", actor=actor)
     audit.record(
         actor,
         action="password_reset",
         instance=user,
         # Never the hash: only the facts of the reset.
-        changes={"must_change_password": [was_forced, True], "password_changed_at": [None, now]},
+        changes={
+            "must_change_password": [was_forced, True],
+            "password_changed_at": [None, user.password_changed_at],
+        },
         reason=reason,
     )
     _emit(actor, events.USER_PASSWORD_RESET, user)
