@@ -63,17 +63,19 @@ def test_list_shows_partners_with_role_status_and_qualification_badges(
         uscc=OTHER_USCC,
         status="approved",
     )
+    # One clock for the whole visit: a jump from the frozen noon to today would be a day of
+    # idleness, and the idle timeout would sign the browser out (AC-09).
     with clock.frozen(NOON):
         text = page(browser.get(reverse("partners:partner_list")))
+        filtered = page(browser.get(reverse("partners:partner_list"), {"role": "customer"}))
+        searched = page(browser.get(reverse("partners:partner_list"), {"q": "示例医疗科技 公司"}))
+        by_status = page(browser.get(reverse("partners:partner_list"), {"status": "approved"}))
     assert "SUP-001" in text and "CUS-001" in text
     assert 'class="badge ok">qualified' in text  # the supplier's licence runs to 2027
     assert 'class="badge">no documents' in text  # the hospital has none yet
     assert 'class="badge ok">approved' in text and 'class="badge warn">conditional' in text
-    filtered = page(browser.get(reverse("partners:partner_list"), {"role": "customer"}))
     assert "CUS-001" in filtered and "SUP-001" not in filtered
-    searched = page(browser.get(reverse("partners:partner_list"), {"q": "示例医疗科技 公司"}))
     assert "SUP-001" in searched and "CUS-001" not in searched
-    by_status = page(browser.get(reverse("partners:partner_list"), {"status": "approved"}))
     assert "CUS-001" in by_status and "SUP-001" not in by_status
 
 
