@@ -7,8 +7,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
 
-from mederp.core import outbox
+from mederp.core import outbox, workflow
 from mederp.core.apiperms import require_perm
 from mederp.core.schemas import ERRORS
 from mederp.core.selectors import AuditFilter, audit_entries, events_after
@@ -85,3 +86,45 @@ def list_events(
     outbox.assign_positions()
     events = events_after(max(0, after), max(1, min(limit, 1000)), event_type)
     return {"events": events, "next_cursor": events[-1].position if events else max(0, after)}
+
+
+class WorkflowTransitionOut(Schema):
+    name: str
+    label: str
+    from_: list[str] = Field(alias="from")
+    to: str
+    permission: str | None
+    signature: str | None
+    reason_required: bool
+    automatic: bool
+    event: str
+
+
+class WorkflowStateOut(Schema):
+    name: str
+    label: str
+
+
+class SigningRulesOut(Schema):
+    meanings: dict[str, str]
+    reasons_required: list[str]
+    rules: list[str]
+
+
+class WorkflowOut(Schema):
+    record_type: str
+    description: str
+    state_field: str
+    initial: str
+    states: list[WorkflowStateOut]
+    transitions: list[WorkflowTransitionOut]
+    signing: SigningRulesOut | None
+
+
+@router.get("/workflows", response={200: list[WorkflowOut], **ERRORS}, by_alias=True)
+@require_perm("core.view_signature")
+def list_workflows(request: HttpRequest) -> Any:
+    """Every approval workflow and signing policy in force, as the code defines them (AT-13):
+    states, transitions with their permission, signature meaning and reason rule, and the
+    segregation-of-duties rules."""
+    return [workflow.describe(wf) for wf in workflow.workflows()]
