@@ -8,6 +8,12 @@ urlpatterns = [
     path("products/new/", views.product_create, name="product_create"),
     path("products/<int:pk>/", views.product_detail, name="product_detail"),
     path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
+    path("products/<int:pk>/print/", views.product_print, name="product_print"),
+    path(
+        "products/<int:pk>/workflow/<slug:name>/",
+        views.product_transition,
+        name="product_transition",
+    ),
     path(
         "products/<int:product_pk>/registrations/new/",
         views.registration_create,

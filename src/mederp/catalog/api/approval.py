@@ -6,6 +6,7 @@ A Bearer API key is refused 403 ``identity.not_a_person`` (ES-11). The idempoten
 fingerprint holds the transition and the reason, never a secret.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -30,32 +31,37 @@ def _already_answered() -> tuple[int, Any]:
     raise Conflict()
 
 
+Guard = Callable[[dict[str, Any], Callable[[], tuple[int, Any]]], Any]
+
+
 def _transition(
     request: HttpRequest,
     product_id: int,
     name: str,
-    reason: str,
-    password: str | None = None,
-    totp: str | None = None,
+    payload: SignIn | TransitionIn,
+    guard: Guard,
 ) -> Any:
+    """Re-authenticate (signed steps), then run the step inside the handler's idempotency
+    ``guard``; a retry with the same key replays the first answer without signing again."""
+    reason = payload.reason
     fingerprint = {"transition": name, "reason": reason}
     if answered(request):
-        return run_idempotent(request, fingerprint, _already_answered)
+        return guard(fingerprint, _already_answered)
 
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:
             product = work()
             return 200, product_body(_product(product.pk), detail=True)
 
-        return run_idempotent(request, fingerprint, execute)
+        return guard(fingerprint, execute)
 
     return services.transition_product(
         Actor.from_request(request),
         product_id,
         name,
         reason=reason,
-        password=password,
-        totp=totp,
+        password=getattr(payload, "password", None),
+        totp=getattr(payload, "totp", None),
         session_key=_session_key(request),
         around=guarded,
     )
@@ -65,7 +71,9 @@ def _transition(
 @require_perm("catalog.change_product")
 def submit_product(request: HttpRequest, product_id: int, payload: TransitionIn) -> Any:
     """Send a draft product to QA for approval."""
-    return _transition(request, product_id, approval.SUBMIT, payload.reason)
+    return _transition(
+        request, product_id, approval.SUBMIT, payload, lambda b, e: run_idempotent(request, b, e)
+    )
 
 
 @router.post("/products/{product_id}/approve", response={200: ProductDetailOut, **ERRORS})
@@ -74,7 +82,7 @@ def approve_product(request: HttpRequest, product_id: int, payload: SignIn) -> A
     """Approve a product under review with an electronic signature (meaning "approved"). The
     person who created or last changed it may not (403 ``signatures.sod_author_cannot_approve``)."""
     return _transition(
-        request, product_id, approval.APPROVE, payload.reason, payload.password, payload.totp
+        request, product_id, approval.APPROVE, payload, lambda b, e: run_idempotent(request, b, e)
     )
 
 
@@ -83,7 +91,7 @@ def approve_product(request: HttpRequest, product_id: int, payload: SignIn) -> A
 def reject_product(request: HttpRequest, product_id: int, payload: SignIn) -> Any:
     """Send a product under review back to draft, signed "rejected"; ``reason`` is required."""
     return _transition(
-        request, product_id, approval.REJECT, payload.reason, payload.password, payload.totp
+        request, product_id, approval.REJECT, payload, lambda b, e: run_idempotent(request, b, e)
     )
 
 
@@ -92,5 +100,5 @@ def reject_product(request: HttpRequest, product_id: int, payload: SignIn) -> An
 def obsolete_product(request: HttpRequest, product_id: int, payload: SignIn) -> Any:
     """Retire an approved product, signed "obsoleted"; ``reason`` is required."""
     return _transition(
-        request, product_id, approval.OBSOLETE, payload.reason, payload.password, payload.totp
+        request, product_id, approval.OBSOLETE, payload, lambda b, e: run_idempotent(request, b, e)
     )

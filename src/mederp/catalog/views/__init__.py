@@ -5,6 +5,8 @@ from mederp.catalog.views.products import (
     product_detail,
     product_edit,
     product_list,
+    product_print,
+    product_transition,
 )
 from mederp.catalog.views.registrations import registration_create, registration_edit
 from mederp.catalog.views.uoms import uom_create, uom_detail, uom_edit, uom_list
@@ -14,6 +16,8 @@ __all__ = [
     "product_detail",
     "product_edit",
     "product_list",
+    "product_print",
+    "product_transition",
     "registration_create",
     "registration_edit",
     "uom_create",

@@ -1,6 +1,9 @@
-"""Product pages: list with market-status badges, detail with certificates and history, forms."""
+"""Product pages: list with market-status badges, detail with certificates, approval state,
+signatures and history, the approval steps (sign dialog), a print sheet, forms."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,6 +21,9 @@ from mederp.core.errors import DomainError
 from mederp.core.formerrors import apply_domain_error, posted_version
 from mederp.core.forms import ReasonForm
 from mederp.core.viewperms import requires
+from mederp.core.workflow_views import actions_for, transition_page
+from mederp.identity.credentials import signing_needs_totp
+from mederp.identity.models import User
 
 PAGE_SIZE = 25
 
@@ -51,24 +57,66 @@ def product_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires("catalog.view_product")
-def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    product = get_object_or_404(Product.objects.select_related("uom"), pk=pk)
+def _needs_totp(request: HttpRequest) -> bool:
+    """Whether the sign dialog asks for the TOTP code (ES-09: first signature of a session)."""
+    user = request.user
+    return isinstance(user, User) and signing_needs_totp(user, request.session.session_key)
+
+
+def _detail_context(product: Product) -> dict[str, Any]:
     today = selectors.business_date()
     registrations = selectors.product_registrations(product)
     for reg in registrations:
         reg.status = rules.certificate_status(reg, today)  # type: ignore[attr-defined]
         reg.days_left = rules.days_left(reg, today)  # type: ignore[attr-defined]
-    return render(
+    return {
+        "product": product,
+        "registrations": registrations,
+        "market_status": list(selectors.registration_statuses(product, today).items()),
+        "approval": selectors.approval_of(product),
+        "today": today,
+    }
+
+
+@requires("catalog.view_product")
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = get_object_or_404(Product.objects.select_related("uom"), pk=pk)
+    context = _detail_context(product)
+    context["history"] = selectors.product_history(product)
+    context["actions"] = actions_for(
         request,
-        "catalog/product_detail.html",
-        {
-            "product": product,
-            "registrations": registrations,
-            "market_status": list(selectors.registration_statuses(product, today).items()),
-            "history": selectors.product_history(product),
-            "today": today,
-        },
+        product,
+        url_for=lambda name: reverse("catalog:product_transition", args=[product.pk, name]),
+        needs_totp=_needs_totp(request),
+    )
+    return render(request, "catalog/product_detail.html", context)
+
+
+@requires("catalog.view_product")
+def product_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The product sheet for printing, with every signature's manifestation (ES-02)."""
+    product = get_object_or_404(Product.objects.select_related("uom"), pk=pk)
+    return render(request, "catalog/product_print.html", _detail_context(product))
+
+
+@requires("catalog.view_product")
+def product_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """A workflow step (submit, approve, reject, obsolete): the sign dialog's target, and its
+    own page without JavaScript. The service checks the step's permission and signature."""
+    product = get_object_or_404(Product.objects.select_related("uom"), pk=pk)
+    return transition_page(
+        request,
+        product,
+        name,
+        perform=lambda **values: services.transition_product(
+            Actor.from_request(request),
+            product.pk,
+            name,
+            session_key=request.session.session_key,
+            **values,
+        ),
+        done_url=reverse("catalog:product_detail", args=[product.pk]),
+        needs_totp=_needs_totp(request),
     )
 
 
