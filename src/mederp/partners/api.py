@@ -5,6 +5,7 @@ annotations through the permission wrapper, which needs real types.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 from django.http import HttpRequest
@@ -320,23 +321,28 @@ def _already_answered() -> tuple[int, Any]:
     raise Conflict()
 
 
+Guard = Callable[[dict[str, Any], Callable[[], tuple[int, Any]]], Any]
+
+
 def _transition(
     request: HttpRequest,
     partner_id: int,
     name: str,
-    reason: str,
-    password: str | None = None,
-    totp: str | None = None,
+    payload: SignIn | TransitionIn,
+    guard: Guard,
 ) -> Any:
+    """Re-authenticate (signed steps), then run the step inside the handler's idempotency
+    ``guard``; a retry with the same key replays the first answer without signing again."""
+    reason = payload.reason
     fingerprint = {"transition": name, "reason": reason}
     if answered(request):
-        return run_idempotent(request, fingerprint, _already_answered)
+        return guard(fingerprint, _already_answered)
 
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:
             return 200, _partner_detail(work().pk)
 
-        return run_idempotent(request, fingerprint, execute)
+        return guard(fingerprint, execute)
 
     session = getattr(request, "session", None)
     return services.transition_partner(
@@ -344,8 +350,8 @@ def _transition(
         partner_id,
         name,
         reason=reason,
-        password=password,
-        totp=totp,
+        password=getattr(payload, "password", None),
+        totp=getattr(payload, "totp", None),
         session_key=getattr(session, "session_key", None),
         around=guarded,
     )
@@ -355,14 +361,18 @@ def _transition(
 @require_perm("partners.change_partner")
 def submit_partner(request: HttpRequest, partner_id: int, payload: TransitionIn) -> Any:
     """Send a partner's qualification (identity and documents) to QA for approval."""
-    return _transition(request, partner_id, approval.SUBMIT, payload.reason)
+    return _transition(
+        request, partner_id, approval.SUBMIT, payload, lambda b, e: run_idempotent(request, b, e)
+    )
 
 
 @router.post("/{partner_id}/resubmit", response={200: PartnerDetailOut, **ERRORS})
 @require_perm("partners.change_partner")
 def resubmit_partner(request: HttpRequest, partner_id: int, payload: TransitionIn) -> Any:
     """Send a suspended partner back to QA for a new approval."""
-    return _transition(request, partner_id, approval.RESUBMIT, payload.reason)
+    return _transition(
+        request, partner_id, approval.RESUBMIT, payload, lambda b, e: run_idempotent(request, b, e)
+    )
 
 
 @router.post("/{partner_id}/approve", response={200: PartnerDetailOut, **ERRORS})
@@ -371,7 +381,7 @@ def approve_partner(request: HttpRequest, partner_id: int, payload: SignIn) -> A
     """Approve the qualification with an electronic signature (meaning "approved"); whoever
     created or changed the partner may not (403 ``signatures.sod_author_cannot_approve``)."""
     return _transition(
-        request, partner_id, approval.APPROVE, payload.reason, payload.password, payload.totp
+        request, partner_id, approval.APPROVE, payload, lambda b, e: run_idempotent(request, b, e)
     )
 
 
@@ -380,7 +390,7 @@ def approve_partner(request: HttpRequest, partner_id: int, payload: SignIn) -> A
 def reject_partner(request: HttpRequest, partner_id: int, payload: SignIn) -> Any:
     """Send the qualification back to draft, signed "rejected"; ``reason`` is required."""
     return _transition(
-        request, partner_id, approval.REJECT, payload.reason, payload.password, payload.totp
+        request, partner_id, approval.REJECT, payload, lambda b, e: run_idempotent(request, b, e)
     )
 
 
@@ -389,5 +399,5 @@ def reject_partner(request: HttpRequest, partner_id: int, payload: SignIn) -> An
 def suspend_partner(request: HttpRequest, partner_id: int, payload: SignIn) -> Any:
     """Suspend an approved partner, signed "suspended"; ``reason`` is required."""
     return _transition(
-        request, partner_id, approval.SUSPEND, payload.reason, payload.password, payload.totp
+        request, partner_id, approval.SUSPEND, payload, lambda b, e: run_idempotent(request, b, e)
     )

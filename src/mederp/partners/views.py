@@ -16,6 +16,9 @@ from mederp.core.errors import DomainError
 from mederp.core.formerrors import apply_domain_error, posted_version
 from mederp.core.forms import ReasonForm
 from mederp.core.viewperms import requires
+from mederp.core.workflow_views import actions_for, transition_page
+from mederp.identity.credentials import signing_needs_totp
+from mederp.identity.models import User
 from mederp.partners import selectors, services
 from mederp.partners.forms import (
     PARTNER_FORM_FIELDS,
@@ -57,6 +60,12 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _needs_totp(request: HttpRequest) -> bool:
+    """Whether the sign dialog asks for the TOTP code (ES-09: first signature of a session)."""
+    user = request.user
+    return isinstance(user, User) and signing_needs_totp(user, request.session.session_key)
+
+
 @requires("partners.view_partner")
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(Partner, pk=pk)
@@ -73,7 +82,37 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "near_duplicates": selectors.partner_near_duplicates(partner),
             "history": selectors.partner_history(partner),
+            "approval": selectors.approval_of(partner),
+            "actions": actions_for(
+                request,
+                partner,
+                url_for=lambda name: reverse(
+                    "partners:partner_transition", args=[partner.pk, name]
+                ),
+                needs_totp=_needs_totp(request),
+            ),
         },
+    )
+
+
+@requires("partners.view_partner")
+def partner_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """A qualification step (submit, approve, reject, suspend, resubmit): the sign dialog's
+    target, and its own page without JavaScript. The service checks permission and signature."""
+    partner = get_object_or_404(Partner, pk=pk)
+    return transition_page(
+        request,
+        partner,
+        name,
+        perform=lambda **values: services.transition_partner(
+            Actor.from_request(request),
+            partner.pk,
+            name,
+            session_key=request.session.session_key,
+            **values,
+        ),
+        done_url=reverse("partners:partner_detail", args=[partner.pk]),
+        needs_totp=_needs_totp(request),
     )
 
 
