@@ -149,9 +149,10 @@ class AuthorCannotSign:
 
     def describe(self) -> str:
         return str(
-            _("The author (creator or last editor) cannot sign as: {meanings}.").format(
-                meanings=", ".join(sorted(self.meanings))
-            )
+            _(
+                "The author (who created it, or changed it since its last such signature) "
+                "cannot sign as: {meanings}."
+            ).format(meanings=", ".join(sorted(self.meanings)))
         )
 
 
