@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from mederp.catalog import services as catalog
-from mederp.catalog.models import Product, UnitOfMeasure
+from mederp.catalog.models import ApprovalState, Product, UnitOfMeasure
 from mederp.core import clock
 from mederp.core.actors import Actor
 from mederp.identity import services as identity
@@ -65,6 +65,9 @@ def login_lines() -> list[str]:
             f"  * {', '.join(with_mfa)}: two-factor authentication (TOTP). At the first sign-in, "
             "scan the QR code with an authenticator app and keep the recovery codes."
         )
+    lines.append(
+        "  Products and partners wait in review (首营): qa approves each by electronic signature."
+    )
     lines.append("")
     return lines
 
@@ -307,6 +310,22 @@ def _days(n: int | None) -> dt.date | None:
     return None if n is None else clock.today() + dt.timedelta(days=n)
 
 
+def _submit_for_approval(actor: Actor) -> None:
+    """首营 approval is QA's electronic signature, and qa sets up TOTP at the first sign-in, so
+    the demo cannot sign for qa (and no signing bypass exists): it submits the demo products
+    and partners for review; qa approves them in the UI after enrolling."""
+    drafts = Product.objects.filter(
+        code__in=[p.code for p in PRODUCTS], approval_state=ApprovalState.DRAFT
+    )
+    for product in drafts.order_by("pk"):
+        catalog.submit_product(actor, product.pk)
+    waiting = Partner.objects.filter(
+        code__in=[p[0] for p in PARTNERS], qualification_state=Partner.QualificationState.DRAFT
+    )
+    for partner in waiting.order_by("pk"):
+        partners.submit_partner(actor, partner.pk)
+
+
 @transaction.atomic
 def load(actor: Actor | None = None) -> dict[str, int]:
     """Create whatever part of the demo plant is missing; return how many records were added."""
@@ -387,6 +406,7 @@ def load(actor: Actor | None = None) -> dict[str, int]:
                 scope=doc_scope,
             )
         added["partners"] += 1
+    _submit_for_approval(actor)
     warehouse = Warehouse.objects.filter(code="SZ01").first()
     if warehouse is None:
         warehouse = inventory.create_warehouse(
