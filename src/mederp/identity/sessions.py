@@ -31,7 +31,8 @@ PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an end reason)
 MFA_DISABLED = "mfa_disabled"
 
 # last_seen_at is written at most this often: a write per request would cost more than the
-# minute of idle-timeout precision it buys.
+# minute of idle-timeout precision it buys. Idleness is counted from the last write, so a session
+# may be judged idle up to this much early, never late.
 TOUCH_INTERVAL = timedelta(seconds=60)
 
 
