@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from login_support import audits, browser, code_step, error_codes, events, password_step
+from login_support import IP, audits, browser, code_step, error_codes, events, password_step
 from login_support import signed_in_user_id as signed_in
 from tests.signing_support import PASSWORD, code, enrol_totp
 
@@ -46,6 +46,8 @@ def test_five_failures_lock_and_the_sixth_attempt_is_refused_even_with_the_right
     assert shown[4] == ["identity.account_locked"]
     (locked,) = events("account_locked")
     assert locked.user == clerk and locked.detail["attempts"] == 5
+    (audited,) = audits("account_locked")
+    assert audited.record_id == str(clerk.pk) and audited.client_ip == IP
     (alert,) = OutboxEvent.objects.filter(event_type="identity.security.alert")
     assert alert.payload["kind"] == "account_locked" and alert.payload["username"] == "clerk"
     client = browser()

@@ -15,6 +15,7 @@ from login_support import IP, LOGIN, browser, events, password_step, signed_in_u
 from tests.signing_support import PASSWORD
 
 from mederp.core import clock
+from mederp.core.models import AuditEntry
 from mederp.identity import sessions
 from mederp.identity.models import UserSession
 
@@ -82,6 +83,8 @@ def test_sixteen_idle_minutes_sign_the_user_out(signed_in, clerk):
     )
     (event,) = events("session_expired")
     assert event.user == clerk and event.detail["reason"] == "idle_timeout"
+    (entry,) = AuditEntry.objects.filter(action="session_expired")
+    assert entry.record_id == str(clerk.pk) and entry.client_ip == IP
 
 
 def test_the_absolute_timeout_ends_even_a_busy_session(signed_in, settings):

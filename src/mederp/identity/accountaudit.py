@@ -20,6 +20,7 @@ from mederp.identity.models import User
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
 LOGOUT = "logout"
+ACCOUNT_LOCKED = "account_locked"
 SESSION_EXPIRED = "session_expired"
 SESSION_ENDED = "session_ended"
 MFA_ENROLLED = "mfa_enrolled"
@@ -38,6 +39,14 @@ def anonymous(claimed_username: str) -> Actor:
         name=name,
         request_id=context.request_id(),
         ip=context.client_ip(),
+    )
+
+
+def system(name: str) -> Actor:
+    """The system acting on an account (lockout, session expiry) within a request: the audit
+    entry keeps that request's source IP."""
+    return Actor(
+        kind="system", id=None, name=name, request_id=context.request_id(), ip=context.client_ip()
     )
 
 

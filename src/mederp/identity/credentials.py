@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 
 from mederp.core import clock
 from mederp.core.signatures import signing_permissions
-from mederp.identity import crypto, securitylog
+from mederp.identity import accountaudit, crypto, securitylog
 from mederp.identity.errors import (
     AccountInactive,
     AccountLocked,
@@ -116,6 +116,14 @@ def register_failure(
                 user=locked,
                 target=target,
                 detail={"attempts": locked.failed_attempts, "until": locked.locked_until},
+            )
+            # Issue 3 §2: lockouts are in the audit trail too, with the source IP.
+            accountaudit.record(
+                accountaudit.system("lockout"),
+                accountaudit.ACCOUNT_LOCKED,
+                locked,
+                changes={"locked_until": [None, locked.locked_until]},
+                reason=target,
             )
     user.failed_attempts = locked.failed_attempts
     user.first_failed_at = locked.first_failed_at

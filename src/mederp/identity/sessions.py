@@ -130,7 +130,7 @@ def end(session: UserSession, reason: str, *, actor: Actor | None = None) -> boo
         detail = {"session": session.pk, "reason": reason, "started_at": session.created_at}
         securitylog.record(kind, user=user, target=f"session {session.pk}", detail=detail)
         accountaudit.record(
-            actor or Actor.system("session policy"),
+            actor or accountaudit.system("session policy"),
             action,
             user,
             changes={"session": [session.pk, None], "end_reason": [None, reason]},
