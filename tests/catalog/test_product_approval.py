@@ -275,3 +275,15 @@ def test_submitting_needs_the_change_permission(draft, person):
         services.submit_product(clerk.actor, draft.pk)
     assert exc.value.code == "permission_denied"
     assert state(draft) == "draft"
+
+
+def test_only_qa_managers_and_administrators_hold_the_approve_permissions(make_user):
+    """AC-02 least privilege: approving master data is QA's (identity.roles)."""
+    qa = make_user("qa-role", "qa_manager")
+    admin = make_user("admin-role", "administrator")
+    assert qa.has_perm("catalog.approve_product") and qa.has_perm("partners.approve_partner")
+    assert admin.has_perm("catalog.approve_product")
+    for role in ("purchasing", "sales", "warehouse", "qc_inspector", "production", "auditor"):
+        user = make_user(f"u-{role}", role)
+        assert not user.has_perm("catalog.approve_product"), role
+        assert not user.has_perm("partners.approve_partner"), role

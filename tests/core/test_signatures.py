@@ -338,3 +338,17 @@ def test_signatures_cannot_be_truncated_on_postgresql(signed):
 def test_actor_name_of_the_signature_audit_is_the_signer(signed):
     entry = AuditEntry.objects.get(action="signed")
     assert entry.actor_name == Actor.for_user(signed.signer).name
+
+
+def test_after_the_session_ended_every_component_is_needed_again(uom, qa):
+    """ES-09, AC-09: an ended (expired, logged-out) session is no longer continuous."""
+    session = UserSession.objects.create(
+        session_key="s2", user=qa, created_at=clock.now(), last_seen_at=clock.now()
+    )
+    signatures.sign(
+        uom, "approved", qa, PASSWORD, code(qa.totp_secret), reason="", session_key="s2"
+    )
+    UserSession.objects.filter(pk=session.pk).update(ended_at=clock.now(), end_reason="idle")
+    later()
+    exc = refused(signatures.sign, uom, "approved", qa, PASSWORD, None, reason="", session_key="s2")
+    assert exc.code == "identity.totp_required"
