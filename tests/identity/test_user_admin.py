@@ -394,3 +394,43 @@ def test_the_recertification_report_and_its_csv_export(browser, wang):
     row = next(line for line in lines if line.startswith("wang,"))
     assert ",warehouse,yes,no,no," in row and T0.isoformat() in row
     assert events_of(admin_services.EXPORTED)[0].target == "recertification"
+
+
+def test_every_administration_page_renders_for_an_administrator(browser, wang, system, make_user):
+    """Every GET form and page answers 200 (the refusals are proved in test_access_control)."""
+    from mederp.identity import services
+    from mederp.identity.models import ApiToken
+
+    client, _key = services.create_api_client(system, name="mes", roles=[], scopes=["*:read"])
+    key = ApiToken.objects.get(user=client)
+    pages = [
+        "users/",
+        "users/new/",
+        f"users/{wang.pk}/",
+        f"users/{wang.pk}/edit/",
+        f"users/{wang.pk}/deactivate/",
+        f"users/{wang.pk}/reactivate/",
+        f"users/{wang.pk}/unlock/",
+        f"users/{wang.pk}/password/",
+        f"users/{wang.pk}/identity/",
+        "api-clients/",
+        "api-clients/new/",
+        f"api-clients/{client.pk}/",
+        f"api-clients/{client.pk}/keys/new/",
+        f"api-clients/{client.pk}/keys/{key.pk}/rotate/",
+        f"api-clients/{client.pk}/keys/{key.pk}/revoke/",
+        "security-events/",
+        "security-events/?verify=1&kind=export",
+        "roles/",
+        "recertification/",
+    ]
+    for page in pages:
+        r = browser.get(f"/accounts/admin/{page}")
+        assert r.status_code == 200, (page, r.status_code)
+
+
+def test_the_administration_menu_is_shown_to_administrators_only(browser, make_user):
+    assert "/accounts/admin/security-events/" in browser.get("/").content.decode()
+    clerk = Client()
+    clerk.force_login(make_user("clerk", "warehouse"))
+    assert "/accounts/admin/" not in clerk.get("/").content.decode()
