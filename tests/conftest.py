@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from mederp.core import clock
 from mederp.core.actors import Actor
 from mederp.identity.models import User
 from mederp.identity.roles import sync_roles
@@ -16,7 +17,11 @@ from mederp.identity.roles import sync_roles
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     def make(username: str, *roles: str, **extra: Any) -> User:
+        """A user whose identity was verified (ES-06) unless ``identity_verified_at=None``."""
         sync_roles()
+        if "identity_verified_at" not in extra:
+            extra["identity_verified_at"] = clock.now()
+            extra.setdefault("identity_document", "test fixture: ID card")
         user = User.objects.create_user(username=username, password="Correct-Horse-9", **extra)
         if roles:
             from django.contrib.auth.models import Group

@@ -215,6 +215,22 @@ def test_a_signer_without_a_printed_name_is_refused(uom, make_user, clock_frozen
     assert exc.code == "signatures.printed_name_missing"
 
 
+def test_a_signer_whose_identity_was_not_verified_is_refused(uom, make_user, clock_frozen):
+    """ES-06, 11.100(b): signing rights start once an administrator recorded the identity check;
+    the refusal is security-logged, writes no signature and does not count toward lockout."""
+    newcomer = make_user(
+        "newcomer", "qa_manager", printed_name="新员工 Newcomer", identity_verified_at=None
+    )
+    secret = enrol_totp(newcomer)
+    before = Signature.objects.count()
+    exc = refused(signatures.sign, uom, "approved", newcomer, PASSWORD, code(secret), reason="")
+    assert exc.code == "identity.identity_not_verified"
+    assert Signature.objects.count() == before
+    assert [e.user for e in security("signature_refused")] == [newcomer]
+    newcomer.refresh_from_db()
+    assert newcomer.failed_attempts == 0
+
+
 def test_a_rejection_needs_a_reason(uom, qa):
     exc = refused(signatures.sign, uom, "rejected", qa, PASSWORD, code(qa.totp_secret), reason=" ")
     assert exc.code == "signatures.reason_required"

@@ -59,6 +59,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mederp.core import audit, canonical, clock, context, outbox
 from mederp.core.actors import Actor
@@ -84,7 +85,7 @@ MEANING_LABELS: dict[str, Promise] = {
     "released": _("Released"),
     "verified": _("Verified"),
     "inspected": _("Inspected"),
-    "rejected": _("Rejected"),
+    "rejected": pgettext_lazy("signature meaning", "Rejected"),
     "closed": _("Closed"),
     "obsoleted": _("Made obsolete"),
     "suspended": _("Suspended"),

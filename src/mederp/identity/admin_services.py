@@ -149,7 +149,13 @@ def set_active(actor: Actor, user_id: int, *, active: bool, reason: str) -> User
     user = lock_user(user_id)
     _not_self(actor, user)
     if user.is_active == active:
-        raise AccountUnchanged(username=user.username, state="active" if active else "inactive")
+        raise AccountUnchanged(
+            gettext_lazy("The account {username} is already active.")
+            if active
+            else gettext_lazy("The account {username} is already deactivated."),
+            username=user.username,
+            state="active" if active else "inactive",
+        )
     user.is_active = active
     _bump(user, ["is_active"])
     if not active:
@@ -173,7 +179,11 @@ def unlock_user(actor: Actor, user_id: int, *, reason: str) -> User:
     reason = _reason(reason)
     user = lock_user(user_id)
     if user.locked_until is None and not user.failed_attempts:
-        raise AccountUnchanged(username=user.username, state="unlocked")
+        raise AccountUnchanged(
+            gettext_lazy("The account {username} is not locked."),
+            username=user.username,
+            state="unlocked",
+        )
     before = canonical.snapshot(user, ["locked_until", "failed_attempts", "first_failed_at"])
     user.locked_until = None
     user.failed_attempts = 0

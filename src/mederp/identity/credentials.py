@@ -23,6 +23,7 @@ from mederp.identity import accountaudit, crypto, securitylog
 from mederp.identity.errors import (
     AccountInactive,
     AccountLocked,
+    IdentityNotVerified,
     InvalidCredentials,
     InvalidTotp,
     MfaEnrolmentRequired,
@@ -234,6 +235,8 @@ def authenticate_signer(
     if not isinstance(user, User) or user.is_api_client:
         raise NotAPerson()
     check_active(user)
+    if user.identity_verified_at is None:
+        raise IdentityNotVerified()
     check_password(user, password, failure_kind=securitylog.SIGNATURE_FAILED, target=target)
     session = open_session(session_key)
     continuous = session is not None and session.full_signing_at is not None

@@ -90,7 +90,7 @@ class OwnAccount(PermissionDenied):
 
 class AccountUnchanged(Conflict):
     code = "identity.account_unchanged"
-    message = _("The account {username} is already {state}.")
+    message = _("The account {username} is already in that state.")
 
 
 class LoginStepExpired(PermissionDenied):
@@ -141,3 +141,13 @@ class SessionExpired(PermissionDenied):
     code = "identity.session_expired"
     message = _("Your session ended. Sign in again.")
     http_status = 401
+
+
+class IdentityNotVerified(PermissionDenied):
+    """ES-06, 21 CFR 11.100(b): signing rights start once someone verified who the user is."""
+
+    code = "identity.identity_not_verified"
+    message = _(
+        "Your identity has not been verified yet, so you cannot sign. Ask an administrator to "
+        "record the verification."
+    )

@@ -17,6 +17,7 @@ from mederp.catalog import services as catalog
 from mederp.catalog.models import ApprovalState, Product, UnitOfMeasure
 from mederp.core import clock
 from mederp.core.actors import Actor
+from mederp.identity import admin_services
 from mederp.identity import services as identity
 from mederp.identity.models import User
 from mederp.inventory import services as inventory
@@ -326,6 +327,22 @@ def _submit_for_approval(actor: Actor) -> None:
         partners.submit_partner(actor, partner.pk)
 
 
+def _verify_identities() -> None:
+    """The demo administrator records each demo person's identity check (ES-06), so the QA
+    manager can sign once enrolled. The administrator's own check needs a second administrator,
+    as in a real plant, so it stays unrecorded."""
+    admin = User.objects.get(username="admin")
+    verifier = Actor.for_user(admin)
+    for username, _printed, _role in USERS:
+        if username == "admin":
+            continue
+        user = User.objects.get(username=username)
+        if user.identity_verified_at is None:
+            admin_services.record_identity_verification(
+                verifier, user.pk, document="居民身份证 (demo)"
+            )
+
+
 @transaction.atomic
 def load(actor: Actor | None = None) -> dict[str, int]:
     """Create whatever part of the demo plant is missing; return how many records were added."""
@@ -337,6 +354,7 @@ def load(actor: Actor | None = None) -> dict[str, int]:
                 actor, username=username, printed_name=printed, roles=[role], password=DEMO_PASSWORD
             )
             added["users"] += 1
+    _verify_identities()
     for code, zh, en in (("EA", "个", "each"), ("BOX", "盒", "box"), ("KIT", "人份", "test")):
         if not UnitOfMeasure.objects.filter(code=code).exists():
             catalog.create_uom(actor, code=code, name_zh=zh, name_en=en)
