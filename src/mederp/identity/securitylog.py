@@ -133,7 +133,7 @@ def alert(
     *,
     user: User | None = None,
     username: str = "",
-    client_ip: str = "",
+    client_ip: str | None = None,
     target: str = "",
     detail: dict[str, Any] | None = None,
 ) -> SecurityEvent:
