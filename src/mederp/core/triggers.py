@@ -65,5 +65,7 @@ APPEND_ONLY_TABLES: list[str] = [
     "core_signature",
     "identity_securityevent",
     "identity_apicall",
+    "inventory_move",
+    "inventory_temperaturereading",
 ]
 """Every append-only table; apps that add one (signatures, stock moves) register it here too."""

@@ -1,8 +1,7 @@
 """Inventory master data: warehouses and their locations (zones).
 
-A later slice adds lots, serials, the append-only move ledger and balances to this app; a move
-goes from one :class:`Location` to another, so the virtual partner locations (supplier, customer)
-let goods in transit be booked like any other stock (invariant 4, TR-04).
+A move goes from one :class:`Location` to another, so the virtual partner locations (supplier,
+customer) let goods in transit be booked like any other stock (invariant 4, TR-04).
 """
 
 from __future__ import annotations
@@ -53,6 +52,7 @@ class LocationKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer (in transit)")
     PRODUCTION = "production", _("Production")
     SCRAP = "scrap", _("Scrap")
+    ADJUSTMENT = "adjustment", _("Count adjustment")
 
 
 #: The GSP zone names as they appear on signage and in Chinese records (DEMO.md, glossary).
@@ -66,6 +66,7 @@ KIND_NAMES_ZH: dict[str, str] = {
     LocationKind.CUSTOMER: "客户",
     LocationKind.PRODUCTION: "生产",
     LocationKind.SCRAP: "报废",
+    LocationKind.ADJUSTMENT: "盘点调整",
 }
 
 
@@ -80,6 +81,22 @@ def kind_names(kind: str) -> tuple[str, str]:
 
 #: Kinds that stand for partners, not shelves: stock there is in transit from or to them.
 VIRTUAL_KINDS = frozenset({LocationKind.SUPPLIER, LocationKind.CUSTOMER})
+
+#: Kinds that stand for the world outside the warehouse's shelves: moves to or from them are
+#: sources and sinks of stock, so they keep no balance and are never checked for negative stock
+#: (docs/ledger.md, "External locations").
+EXTERNAL_KINDS = frozenset(
+    {
+        LocationKind.SUPPLIER,
+        LocationKind.CUSTOMER,
+        LocationKind.PRODUCTION,
+        LocationKind.SCRAP,
+        LocationKind.ADJUSTMENT,
+    }
+)
+
+#: Kinds where released stock is available to allocate (FEFO), the rest hold stock that is not.
+SALEABLE_KINDS = frozenset({LocationKind.STORAGE, LocationKind.COLD})
 
 #: Kinds whose storage temperature range is mandatory (冷链, CN-14, TR-09).
 RANGE_REQUIRED_KINDS = frozenset({LocationKind.COLD})
@@ -136,6 +153,12 @@ class Location(models.Model):
     def is_virtual(self) -> bool:
         """A partner location (goods in transit from a supplier or to a customer), not a shelf."""
         return self.kind in VIRTUAL_KINDS
+
+    @property
+    def is_external(self) -> bool:
+        """A source or sink of stock (supplier, customer, production, scrap, count adjustment):
+        it keeps no balance."""
+        return self.kind in EXTERNAL_KINDS
 
     @property
     def temperature_range(self) -> str:
