@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from mederp.catalog import services as catalog_services
+from mederp.catalog.rules import gtin_check_digit
+from mederp.core import clock
 from mederp.core.actors import Actor
 from mederp.inventory import services
 from mederp.inventory.models import Location, Warehouse
@@ -61,3 +66,97 @@ def quarantine(admin: Actor, warehouse: Warehouse) -> Location:
     return services.create_location(
         admin, warehouse.pk, code="QUA", name="待验区", name_en="Quarantine", kind="quarantine"
     )
+
+
+# --- the stock ledger --------------------------------------------------------------------------
+
+#: The day the ledger tests live on.
+TODAY = dt.date(2026, 6, 15)
+
+
+def gtin(seq: int) -> str:
+    base = f"0690999{seq:06d}"
+    return base + gtin_check_digit(base)
+
+
+@pytest.fixture
+def today() -> Iterator[dt.date]:
+    with clock.frozen(dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)):
+        yield TODAY
+
+
+@dataclass
+class Stock:
+    """A warehouse with one location of each kind and one product of each tracking."""
+
+    warehouse: Warehouse
+    supplier: Location
+    quarantine: Location
+    storage: Location
+    storage2: Location
+    cold: Location
+    customer: Location
+    returns: Location
+    rejected: Location
+    adjustment: Location
+    lot_product: Any
+    serial_product: Any
+    plain_product: Any
+    cold_product: Any
+
+
+@pytest.fixture
+def stock(db: Any, system: Actor, today: dt.date) -> Stock:
+    """Everything the ledger tests move stock between (system actor: master data is not
+    what they test)."""
+    wh = services.create_warehouse(system, code="WH1", name_zh="一号仓", name_en="Warehouse 1")
+
+    def loc(code: str, kind: str, **extra: Any) -> Location:
+        return services.create_location(system, wh.pk, code=code, name=code, kind=kind, **extra)
+
+    uom = catalog_services.create_uom(system, code="EA", name_zh="个", name_en="each")
+
+    def product(seq: int, tracking: str, **extra: Any) -> Any:
+        return catalog_services.create_product(
+            system,
+            code=f"INV-{seq:03d}",
+            name_zh="注射器",
+            name_en="Syringe",
+            gtin=gtin(seq),
+            uom=uom,
+            tracking=tracking,
+            device_class="II",
+            category_code="14-02",
+            **extra,
+        )
+
+    return Stock(
+        warehouse=wh,
+        supplier=loc("SUP", "supplier"),
+        quarantine=loc("QUA", "quarantine"),
+        storage=loc("A-01", "storage"),
+        storage2=loc("A-02", "storage"),
+        cold=loc("COLD", "cold", temp_min_c=Decimal("2"), temp_max_c=Decimal("8")),
+        customer=loc("CUS", "customer"),
+        returns=loc("RET", "returns"),
+        rejected=loc("REJ", "rejected"),
+        adjustment=loc("ADJ", "adjustment"),
+        lot_product=product(1, "lot", shelf_life_days=730),
+        serial_product=product(2, "serial", shelf_life_days=1825),
+        plain_product=product(3, "none"),
+        cold_product=product(
+            4,
+            "lot",
+            shelf_life_days=365,
+            storage_min_c=Decimal("2"),
+            storage_max_c=Decimal("8"),
+        ),
+    )
+
+
+def release(item: Any) -> Any:
+    """Set a lot's or serial's status to released directly: for tests about moves, not about the
+    signed release (test_lot_status.py proves that)."""
+    type(item).objects.filter(pk=item.pk).update(status="released")
+    item.refresh_from_db()
+    return item
