@@ -24,7 +24,23 @@ ROLES: dict[str, dict[str, Any]] = {
     "administrator": {"label": _("Administrator"), "perms": ("*",)},
     "qa_manager": {
         "label": _("QA manager"),
-        "perms": (*VIEW_MASTER_DATA, "catalog.*", "partners.*", "core.view_*", "core.export_*"),
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "catalog.*",
+            "partners.*",
+            "core.view_*",
+            "core.export_*",
+            # QA's stock decisions (TR-04): release/reject by signature, hold, recall, release
+            # held stock, approve count differences, close excursions, correct by reversal.
+            "inventory.release_lot",
+            "inventory.hold_lot",
+            "inventory.recall_lot",
+            "inventory.add_stockhold",
+            "inventory.release_stockhold",
+            "inventory.approve_cyclecount",
+            "inventory.close_excursion",
+            "inventory.reverse_move",
+        ),
     },
     "qc_inspector": {"label": _("QC inspector"), "perms": VIEW_MASTER_DATA},
     "warehouse": {
