@@ -51,6 +51,9 @@ class PartnerIn(StrictIn):
     phone: str = Field(default="", max_length=50)
     email: str = Field(default="", max_length=254)
     status: PartnerStatus = "conditional"
+    min_remaining_shelf_life_days: int = Field(
+        default=0, ge=0, le=36_500, description="Customers: days to expiry required on delivery"
+    )
 
 
 class StrictPatch(StrictIn):
@@ -81,6 +84,7 @@ class PartnerPatch(StrictPatch):
     phone: str | None = Field(default=None, max_length=50)
     email: str | None = Field(default=None, max_length=254)
     status: PartnerStatus | None = None
+    min_remaining_shelf_life_days: int | None = Field(default=None, ge=0, le=36_500)
 
 
 class DocumentIn(StrictIn):
@@ -129,6 +133,7 @@ class PartnerOut(Schema):
     phone: str
     email: str
     status: str
+    min_remaining_shelf_life_days: int
     qualification_state: str = Field(
         description="首营企业 approval: draft, in_review, approved, suspended"
     )

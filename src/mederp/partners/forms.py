@@ -28,6 +28,7 @@ PARTNER_FORM_FIELDS = [
     "phone",
     "email",
     "status",
+    "min_remaining_shelf_life_days",
 ]
 DOCUMENT_FORM_FIELDS = [
     "kind",
@@ -72,7 +73,12 @@ class PartnerForm(forms.Form):
             initial="CN",
             help_text=_("ISO 3166 two-letter code, e.g. CN, DE, US."),
         )
+        # Only customers state one; empty means no minimum.
+        self.fields["min_remaining_shelf_life_days"].required = False
         self.order_fields(PARTNER_FORM_FIELDS)
+
+    def clean_min_remaining_shelf_life_days(self) -> int:
+        return self.cleaned_data.get("min_remaining_shelf_life_days") or 0
 
     def set_name_check_url(self, url: str) -> None:
         self.fields["name"].widget.attrs["hx-get"] = url

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mederp.partners import rules
+
+#: A century, as for a product's shelf life: anything longer is a typing slip.
+MAX_SHELF_LIFE_DAYS = 36_500
 
 partner_code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9._-]*$", _("Use letters, digits, dot, dash or underscore.")
@@ -41,6 +44,14 @@ class Partner(models.Model):
     contact = models.CharField(_("contact person"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # GSP sales: a customer (a hospital's tender, a distributor's contract) may refuse devices
+    # with less than this many days left to expiry on delivery; allocation honours it.
+    min_remaining_shelf_life_days = models.PositiveIntegerField(
+        _("minimum remaining shelf life (days)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_SHELF_LIFE_DAYS)],
+        help_text=_("Customers: devices delivered must have at least this many days to expiry."),
+    )
 
     class QualificationState(models.TextChoices):
         """首营企业 / 购货者 qualification approval (经营质量管理规范 第六十一、六十二条; ES-12):

@@ -13,7 +13,8 @@ import enum
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 # GB 32100-2015 §4.2: the 31 characters of a unified social credit code (no I, O, Z, S, V).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -218,3 +219,63 @@ def scope_covers(documents: Iterable[Document], category_code: str, on_date: dt.
         and any(scope_code_covers(code, category_code) for code in doc.scope)
         for doc in documents
     )
+
+
+class LicenceProblem(enum.StrEnum):
+    """Why no licence lets a partner trade a product category on a day (CN-03, CN-04)."""
+
+    MISSING = "missing"  # no device licence or filing on file at all
+    SCOPE = "scope"  # licences in force, none covering the category
+    EXPIRED = "expired"  # the covering licence lapsed
+    NOT_YET_VALID = "not_yet_valid"  # the covering licence starts later
+
+
+@dataclass(frozen=True)
+class LicenceVerdict:
+    problem: LicenceProblem
+    #: The document that blocks (the covering licence that lapsed or starts later), if any:
+    #: what the refusal names (invariant 6).
+    document: Any = None
+
+
+def licence_verdict(
+    documents: Iterable[Document], category_code: str, on_date: dt.date
+) -> LicenceVerdict | None:
+    """Why the partner may not trade a product of ``category_code`` on ``on_date`` (buying from
+    a supplier, selling to a customer), naming the blocking document where there is one;
+    ``None`` when a licence in force covers it (the same question :func:`scope_covers` answers
+    without naming anything)."""
+    licences = [d for d in documents if d.kind in LICENCE_KINDS]
+    if scope_covers(licences, category_code, on_date):
+        return None
+    covering = [
+        d for d in licences if any(scope_code_covers(code, category_code) for code in d.scope)
+    ]
+    if covering:
+        later = [d for d in covering if d.valid_from is not None and d.valid_from > on_date]
+        if len(later) == len(covering):
+            return LicenceVerdict(
+                LicenceProblem.NOT_YET_VALID, min(later, key=lambda d: d.valid_from or dt.date.min)
+            )
+        lapsed = [d for d in covering if d not in later]
+        return LicenceVerdict(
+            LicenceProblem.EXPIRED, max(lapsed, key=lambda d: d.valid_until or dt.date.max)
+        )
+    if licences:
+        return LicenceVerdict(LicenceProblem.SCOPE)
+    return LicenceVerdict(LicenceProblem.MISSING)
+
+
+def covering_licence(
+    documents: Iterable[Document], category_code: str, on_date: dt.date
+) -> Document | None:
+    """The licence in force on ``on_date`` that covers ``category_code`` and runs longest: the
+    one a sales record names (经营办法 第三十八条: the buyer's 许可证/备案编号)."""
+    found = [
+        d
+        for d in documents
+        if d.kind in LICENCE_KINDS
+        and is_in_force(d, on_date)
+        and any(scope_code_covers(code, category_code) for code in d.scope)
+    ]
+    return max(found, key=lambda d: d.valid_until or dt.date.max, default=None)

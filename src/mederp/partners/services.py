@@ -68,6 +68,7 @@ PARTNER_FIELDS = (
     "phone",
     "email",
     "status",
+    "min_remaining_shelf_life_days",
 )
 DOCUMENT_FIELDS = (
     "kind",
@@ -96,6 +97,7 @@ def _partner_payload(p: Partner) -> dict[str, Any]:
         "uscc": p.uscc,
         "country": p.country,
         "status": p.status,
+        "min_remaining_shelf_life_days": p.min_remaining_shelf_life_days,
     }
 
 
@@ -179,6 +181,7 @@ def create_partner(
     phone: str = "",
     email: str = "",
     status: str = Partner.Status.CONDITIONAL,
+    min_remaining_shelf_life_days: int = 0,
 ) -> Partner:
     """Register a supplier and/or customer (首营企业 / 购货者, CN-01, CN-03).
 
@@ -199,6 +202,7 @@ def create_partner(
         phone=phone,
         email=email,
         status=status,
+        min_remaining_shelf_life_days=min_remaining_shelf_life_days,
     )
     _normalise_partner(partner)
     _check_partner(partner)
