@@ -160,3 +160,45 @@ def release(item: Any) -> Any:
     type(item).objects.filter(pk=item.pk).update(status="released")
     item.refresh_from_db()
     return item
+
+
+@pytest.fixture
+def person(make_user: Callable[..., Any]) -> Callable[..., Any]:
+    """``person("qa1", "qa_manager")``: a user with a TOTP device (``.secret``) and ``.actor``."""
+    from tests.signing_support import enrol_totp
+
+    def make(username: str, *roles: str) -> Any:
+        user = make_user(username, *roles, printed_name=f"{username} 签名人")
+        user.secret = enrol_totp(user)
+        user.actor = Actor.for_user(user)
+        return user
+
+    return make
+
+
+def receive_lot(stock: Stock, actor: Actor, qty: Any = "10", lot: str = "L1", **kw: Any) -> Any:
+    """Receive ``qty`` of the lot-tracked product into quarantine; returns the move."""
+    return services.receive_into_quarantine(
+        actor,
+        product=kw.pop("product", stock.lot_product),
+        quantity=qty,
+        from_location=kw.pop("from_location", stock.supplier),
+        to_location=kw.pop("to_location", stock.quarantine),
+        lot_number=lot,
+        manufacture_date=kw.pop("manufacture_date", dt.date(2026, 1, 1)),
+        document_id=kw.pop("document_id", "R-1"),
+        **kw,
+    )
+
+
+def put_away(stock: Stock, actor: Actor, lot: Any, qty: Any, to: Location | None = None) -> Any:
+    """Release ``lot`` (directly) and transfer ``qty`` from quarantine to storage."""
+    release(lot)
+    return services.transfer(
+        actor,
+        product=lot.product_id,
+        lot=lot,
+        quantity=qty,
+        from_location=stock.quarantine,
+        to_location=to or stock.storage,
+    )

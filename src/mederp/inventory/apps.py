@@ -1,5 +1,4 @@
-"""Inventory: locations, the stock ledger, stock status and cold-chain records. Uses: catalog,
-core."""
+"""Inventory: locations, the stock ledger, stock status and cold-chain records. Uses: core."""
 
 from django.apps import AppConfig
 
@@ -10,7 +9,11 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self) -> None:
+        from mederp.core import periodic
         from mederp.inventory import quality
+        from mederp.inventory.services import expiry
 
         # Signing policies and stock-status workflows: code, registered once (AT-13).
         quality.register()
+        # TR-05: the expiry scan runs daily beside the web workers (mederp serve).
+        periodic.register("inventory.expiry_scan", lambda: expiry.scan(), every_s=periodic.DAY)

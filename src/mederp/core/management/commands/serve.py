@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from mederp.core import chain, idempotency, outbox
+from mederp.core import chain, idempotency, outbox, periodic
 
 
 class Command(BaseCommand):
@@ -51,6 +51,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         next_purge = 0.0
+        next_job = {job.name: 0.0 for job in periodic.jobs()}
         try:
             while server.poll() is None and not stopping:
                 try:
@@ -62,6 +63,14 @@ class Command(BaseCommand):
                         next_purge = time.monotonic() + 3600
                 except Exception as exc:
                     self.stderr.write(f"audit sealer: {exc}")
+                for job in periodic.jobs():
+                    if time.monotonic() < next_job.get(job.name, 0.0):
+                        continue
+                    next_job[job.name] = time.monotonic() + job.every_s
+                    try:
+                        job.run()
+                    except Exception as exc:
+                        self.stderr.write(f"{job.name}: {exc}")
                 close_old_connections()
                 time.sleep(opts["seal_interval"])
         finally:

@@ -1,0 +1,127 @@
+"""Expiry control (TR-05; 条例 第五十五条, 经营办法 第四十五条): announce lots entering their
+near-expiry windows and lots that expired, once each. Blocking needs no write: "expired" is
+computed from the expiry date wherever availability is judged (FEFO, reservations, shipments).
+
+Run by ``mederp expiry scan`` and daily by ``mederp serve``; safe to run any number of times and
+concurrently (each announcement is claimed by a unique row before its event is written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from mederp.core import clock, outbox
+from mederp.core.actors import Actor
+from mederp.inventory import events, rules
+from mederp.inventory.models import (
+    DEFAULT_NEAR_EXPIRY_DAYS,
+    EXTERNAL_KINDS,
+    Balance,
+    ExpiryNotice,
+    ExpiryPolicy,
+    Lot,
+)
+
+
+@dataclass
+class ScanResult:
+    near_expiry: int = 0
+    expired: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"near_expiry": self.near_expiry, "expired": self.expired}
+
+
+def windows_for(product_id: int, category_code: str) -> list[int]:
+    """The near-expiry windows (days) of a product, most specific scope first (ExpiryPolicy)."""
+    rows = list(ExpiryPolicy.objects.values_list("product_id", "category_code", "days"))
+    return _pick(rows, product_id, category_code)
+
+
+def _pick(rows: Sequence[tuple[int | None, str, int]], product_id: int, category: str) -> list[int]:
+    for match in (
+        lambda p, c: p == product_id,
+        lambda p, c: p is None and c == category and c != "",
+        lambda p, c: p is None and c == "",
+    ):
+        days = sorted({d for p, c, d in rows if match(p, c)}, reverse=True)
+        if days:
+            return days
+    return [DEFAULT_NEAR_EXPIRY_DAYS]
+
+
+def _claim(lot: Lot, kind: str, window: int) -> bool:
+    try:
+        with transaction.atomic():
+            ExpiryNotice.objects.create(
+                lot=lot, kind=kind, window_days=window, emitted_at=clock.now()
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def scan(*, on_date: dt.date | None = None, actor: Actor | None = None) -> ScanResult:
+    """Announce what is due on ``on_date`` (default today) for lots with stock on hand."""
+    actor = actor or Actor.system("inventory.expiry_scan")
+    on = on_date or clock.today()
+    policies = list(ExpiryPolicy.objects.values_list("product_id", "category_code", "days"))
+    horizon = max([DEFAULT_NEAR_EXPIRY_DAYS, *(d for _p, _c, d in policies)])
+    stocked = (
+        Balance.objects.filter(
+            quantity__gt=0,
+            lot__isnull=False,
+            expiry_date__lte=on + dt.timedelta(days=horizon),
+        )
+        .exclude(location__kind__in=list(EXTERNAL_KINDS))
+        .values("lot_id")
+        .annotate(total=Sum("quantity"))
+    )
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for row in stocked:
+        totals[row["lot_id"]] += row["total"]
+    result = ScanResult()
+    lots = Lot.objects.filter(pk__in=list(totals)).select_related("product").order_by("pk")
+    for lot in lots:
+        assert lot.expiry_date is not None
+        days_left = (lot.expiry_date - on).days
+        payload: dict[str, Any] = {
+            "lot_id": lot.pk,
+            "product_id": lot.product_id,
+            "product_code": lot.product.code,
+            "number": lot.number,
+            "expiry_date": lot.expiry_date,
+            "days_left": days_left,
+            "quantity": str(rules.normal(totals[lot.pk])),
+        }
+        with transaction.atomic():
+            if days_left < 0:
+                if _claim(lot, ExpiryNotice.EXPIRED, 0):
+                    _emit(actor, events.LOT_EXPIRED, lot, payload)
+                    result.expired += 1
+                continue
+            windows = _pick(policies, lot.product_id, lot.product.category_code)
+            # The narrowest window the lot has entered: 30 days left announces the 30-day
+            # window once, not the 180- and 90-day ones it skipped while nobody ran the scan.
+            entered = [w for w in windows if days_left <= w]
+            if entered and _claim(lot, ExpiryNotice.NEAR_EXPIRY, min(entered)):
+                _emit(
+                    actor,
+                    events.LOT_NEAR_EXPIRY,
+                    lot,
+                    {**payload, "window_days": min(entered)},
+                )
+                result.near_expiry += 1
+    return result
+
+
+def _emit(actor: Actor, event: str, lot: Lot, payload: dict[str, Any]) -> None:
+    outbox.emit(actor, event, aggregate_type="inventory.lot", aggregate_id=lot.pk, payload=payload)
