@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "mederp.catalog",
     "mederp.partners",
     "mederp.inventory",
+    "mederp.procurement",
     "mederp.ui",
 ]
 

@@ -67,5 +67,7 @@ APPEND_ONLY_TABLES: list[str] = [
     "identity_apicall",
     "inventory_move",
     "inventory_temperaturereading",
+    "procurement_receipt",
+    "procurement_receiptline",
 ]
 """Every append-only table; apps that add one (signatures, stock moves) register it here too."""

@@ -19,6 +19,8 @@ from mederp.core.actors import Actor
 
 MASTER_DATA_APPS = ("catalog", "partners", "inventory")
 VIEW_MASTER_DATA = tuple(f"{app}.view_*" for app in MASTER_DATA_APPS)
+# The trading apps: documents (orders, receipts), not master data.
+TRADE_APPS = ("procurement",)
 
 ROLES: dict[str, dict[str, Any]] = {
     "administrator": {"label": _("Administrator"), "perms": ("*",)},
@@ -40,16 +42,36 @@ ROLES: dict[str, dict[str, Any]] = {
             "inventory.approve_cyclecount",
             "inventory.close_excursion",
             "inventory.reverse_move",
+            # Purchase orders pass QA's signature: the GSP gates are QA's to judge.
+            "procurement.view_*",
+            "procurement.approve_purchaseorder",
         ),
     },
-    "qc_inspector": {"label": _("QC inspector"), "perms": VIEW_MASTER_DATA},
+    "qc_inspector": {
+        "label": _("QC inspector"),
+        # 验收: receiving inspection records the receipt and its acceptance result.
+        "perms": (*VIEW_MASTER_DATA, "procurement.view_*", "procurement.add_receipt"),
+    },
     "warehouse": {
         "label": _("Warehouse"),
-        "perms": (*VIEW_MASTER_DATA, "inventory.add_*", "inventory.change_*"),
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "inventory.add_*",
+            "inventory.change_*",
+            "procurement.view_*",
+            "procurement.add_receipt",
+        ),
     },
     "purchasing": {
         "label": _("Purchasing"),
-        "perms": (*VIEW_MASTER_DATA, "partners.add_*", "partners.change_*"),
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "partners.add_*",
+            "partners.change_*",
+            "procurement.view_*",
+            "procurement.add_purchaseorder",
+            "procurement.change_purchaseorder",
+        ),
     },
     "sales": {
         "label": _("Sales"),
@@ -58,7 +80,7 @@ ROLES: dict[str, dict[str, Any]] = {
     "production": {"label": _("Production"), "perms": VIEW_MASTER_DATA},
     "auditor": {
         "label": _("Auditor (read-only)"),
-        "perms": (*VIEW_MASTER_DATA, "core.view_*", "core.export_*"),
+        "perms": (*VIEW_MASTER_DATA, "procurement.view_*", "core.view_*", "core.export_*"),
     },
 }
 
@@ -82,7 +104,13 @@ def sync_roles() -> None:
     """
     all_perms = list(
         Permission.objects.select_related("content_type").filter(
-            content_type__app_label__in=(*MASTER_DATA_APPS, "core", "identity", "auth")
+            content_type__app_label__in=(
+                *MASTER_DATA_APPS,
+                *TRADE_APPS,
+                "core",
+                "identity",
+                "auth",
+            )
         )
     )
     existing = {

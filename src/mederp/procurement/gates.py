@@ -1,0 +1,201 @@
+"""The master-data gates of a purchase (invariant 6; CN-01, CN-02, CN-04, CN-05; 经营办法
+第三十一、四十五条; 条例 第四十五、五十五条).
+
+A purchase order is refused at submission, at approval and at every receipt unless:
+
+- the supplier is a supplier, not blocked, and qualified (首营企业: approved by a QA signature
+  still covering its data and documents; ``partners.selectors.is_qualified``);
+- a business licence on file, if any, is in force, and a device licence or filing in force covers
+  each product's category (``partners.rules.scope_covers``);
+- each product is active and approved for use (首营品种; ``catalog.selectors.is_approved_for_use``);
+- each device has a registration certificate or filing valid for the order's market
+  (``catalog.selectors.registration_status``; components that are not devices need none).
+
+Each refusal names what blocks: the document's kind, number and last valid day, or the
+product. :func:`problems` lists them all (the order page shows them); :func:`check` raises the
+first with the others in its details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from mederp.catalog import selectors as catalog_selectors
+from mederp.catalog.models import DeviceClass, Product, ProductStatus
+from mederp.catalog.rules import RegistrationStatus
+from mederp.core.errors import DomainError
+from mederp.partners import selectors as partner_selectors
+from mederp.partners.models import Partner, QualificationDocument
+from mederp.procurement import errors, rules
+
+USABLE_REGISTRATION = frozenset({RegistrationStatus.VALID, RegistrationStatus.EXPIRING})
+
+
+def business_date() -> dt.date:
+    return catalog_selectors.business_date()
+
+
+def _kind_label(doc: QualificationDocument) -> str:
+    return str(doc.get_kind_display())
+
+
+def _date(day: dt.date | None) -> str:
+    return day.isoformat() if day is not None else "—"
+
+
+def supplier_problems(
+    supplier: Partner, products: Iterable[Product], on_date: dt.date
+) -> list[DomainError]:
+    """What blocks buying ``products`` from ``supplier`` on ``on_date``."""
+    label = str(supplier)
+    found: list[DomainError] = []
+    if not supplier.is_supplier:
+        found.append(errors.NotASupplier(supplier=label, field="supplier"))
+    if supplier.status == Partner.Status.BLOCKED:
+        found.append(errors.SupplierBlocked(supplier=label, field="supplier"))
+    if not partner_selectors.is_qualified(supplier):
+        state = Partner.QualificationState(supplier.qualification_state).label
+        found.append(
+            errors.SupplierNotQualified(supplier=label, state=str(state), field="supplier")
+        )
+    documents = list(supplier.documents.all())
+    lapsed = rules.lapsed_business_licence(documents, on_date)
+    if lapsed is not None:
+        found.append(
+            errors.SupplierBusinessLicenceExpired(
+                supplier=label,
+                kind=_kind_label(lapsed),
+                number=lapsed.number,
+                valid_until=_date(lapsed.valid_until),
+                document_id=lapsed.pk,
+            )
+        )
+    seen: set[str] = set()
+    for product in products:
+        category = product.category_code
+        if category in seen:
+            continue
+        seen.add(category)
+        verdict = rules.licence_verdict(documents, category, on_date)
+        if verdict is not None:
+            found.append(_licence_error(verdict, supplier, documents, product, on_date))
+    return found
+
+
+def _licence_error(
+    verdict: rules.LicenceVerdict,
+    supplier: Partner,
+    documents: list[QualificationDocument],
+    product: Product,
+    on_date: dt.date,
+) -> DomainError:
+    common = {"supplier": str(supplier), "product": product.code, "category": product.category_code}
+    doc = verdict.document
+    if verdict.problem == rules.LicenceProblem.EXPIRED:
+        return errors.SupplierLicenceExpired(
+            **common,
+            kind=_kind_label(doc),
+            number=doc.number,
+            valid_until=_date(doc.valid_until),
+            document_id=doc.pk,
+        )
+    if verdict.problem == rules.LicenceProblem.NOT_YET_VALID:
+        return errors.SupplierLicenceNotYetValid(
+            **common,
+            kind=_kind_label(doc),
+            number=doc.number,
+            valid_from=_date(doc.valid_from),
+            document_id=doc.pk,
+        )
+    if verdict.problem == rules.LicenceProblem.SCOPE:
+        in_force = [
+            f"{d.number} ({', '.join(d.scope) or '—'})"
+            for d in documents
+            if d.kind in rules.partner_rules.LICENCE_KINDS
+            and rules.partner_rules.is_in_force(d, on_date)
+        ]
+        return errors.SupplierScopeNotCovered(**common, licences="; ".join(in_force) or "—")
+    return errors.SupplierLicenceMissing(**common)
+
+
+def product_problems(product: Product, market: str, on_date: dt.date) -> list[DomainError]:
+    """What blocks buying ``product`` for ``market`` on ``on_date``."""
+    found: list[DomainError] = []
+    if product.status != ProductStatus.ACTIVE:
+        found.append(errors.ProductInactive(product=product.code, product_id=product.pk))
+    if not catalog_selectors.is_approved_for_use(product):
+        found.append(
+            errors.ProductNotApproved(
+                product=product.code,
+                product_id=product.pk,
+                state=str(product.get_approval_state_display()),
+            )
+        )
+    if product.device_class != DeviceClass.NONE:
+        status = catalog_selectors.registration_status(product, market, on_date)
+        if status not in USABLE_REGISTRATION:
+            certs = [r for r in product.registrations.all() if r.jurisdiction == market]
+            lapsed = max(
+                (r for r in certs if r.valid_until < on_date),
+                key=lambda r: r.valid_until,
+                default=None,
+            )
+            if lapsed is not None:
+                found.append(
+                    errors.RegistrationExpired(
+                        product=product.code,
+                        market=market,
+                        number=lapsed.number,
+                        valid_until=_date(lapsed.valid_until),
+                        registration_id=lapsed.pk,
+                    )
+                )
+            else:
+                found.append(
+                    errors.RegistrationMissing(
+                        product=product.code, product_id=product.pk, market=market
+                    )
+                )
+    return found
+
+
+def registration_in_force(product: Product, market: str, on_date: dt.date) -> str:
+    """The number of the certificate that covers ``product`` in ``market`` now (the receipt
+    records it, CN-08); empty for components that need none."""
+    usable = [
+        r
+        for r in product.registrations.all()
+        if r.jurisdiction == market
+        and (r.valid_from is None or r.valid_from <= on_date)
+        and r.valid_until >= on_date
+    ]
+    best = max(usable, key=lambda r: r.valid_until, default=None)
+    return best.number if best is not None else ""
+
+
+def problems(
+    supplier: Partner, products: Iterable[Product], market: str, on_date: dt.date | None = None
+) -> list[DomainError]:
+    day = on_date or business_date()
+    items = list(products)
+    found = supplier_problems(supplier, items, day)
+    seen: set[int] = set()
+    for product in items:
+        if product.pk not in seen:
+            seen.add(product.pk)
+            found.extend(product_problems(product, market, day))
+    return found
+
+
+def check(
+    supplier: Partner, products: Iterable[Product], market: str, on_date: dt.date | None = None
+) -> None:
+    """Raise the first gate refusal; the others travel in its ``details["problems"]``."""
+    found = problems(supplier, products, market, on_date)
+    if not found:
+        return
+    first = found[0]
+    if len(found) > 1:
+        first.details["problems"] = [{"code": p.code, "message": p.render_message()} for p in found]
+    raise first
