@@ -6,7 +6,7 @@ external location: the books follow what is physically on the shelf.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -178,10 +178,12 @@ def decide_count(
     reason: str = "",
     totp: str | None = None,
     session_key: str | None = None,
-) -> CycleCount:
+    around: Callable[[Callable[[], CycleCount]], Any] | None = None,
+) -> Any:
     """Approve (``approved``: book every difference) or reject (``rejected``: book nothing;
     the location is counted again) a counted count, by signature; the counter may do neither
-    (``signatures.sod_excluded_signer``)."""
+    (``signatures.sod_excluded_signer``). ``around`` wraps the transactional step (the API's
+    idempotency guard); its result is returned, else the count."""
     loaded = CycleCount.objects.select_related("location").filter(pk=count_id).first()
     if loaded is None:
         raise NotFound(record_type="CycleCount", record_id=count_id)
@@ -195,44 +197,49 @@ def decide_count(
         session_key=session_key,
         also=lambda: _need(loaded, CycleCountStatus.COUNTED),
     )
-    with signatures.refusals_recorded(loaded, meaning, actor.user), transaction.atomic():
-        count = lock_count(count_id)
-        _need(count, CycleCountStatus.COUNTED)
-        sig = signatures.record(count, meaning, signer, reason=reason)
-        if meaning == "approved":
-            adjustment = _adjustment_location(count.location)
-            for line in count.lines.order_by("product_id", "lot_id", "serial_id", "id"):
-                diff = line.difference
-                if not diff:
-                    continue
-                here, there = count.location, adjustment
-                source, target = (there, here) if diff > 0 else (here, there)
-                post_move(
-                    actor,
-                    product=line.product_id,
-                    lot=line.lot_id,
-                    serial=line.serial_id,
-                    quantity=abs(diff),
-                    from_location=source,
-                    to_location=target,
-                    document_type=COUNT,
-                    document_id=str(count.pk),
-                    document_line=str(line.pk),
-                    reason=reason,
-                    check_status=False,
-                )
-        old = count.status
-        count.status = (
-            CycleCountStatus.APPROVED if meaning == "approved" else CycleCountStatus.REJECTED
-        )
-        count.decided_at = clock.now()
-        count.decided_by = actor.user
-        count.signature = sig
-        count.version += 1
-        count.save(update_fields=["status", "decided_at", "decided_by", "signature", "version"])
-        event = events.COUNT_APPROVED if meaning == "approved" else events.COUNT_REJECTED
-        _record(actor, count, event, {"status": [old, count.status]})
-    return count
+
+    def work() -> CycleCount:
+        with transaction.atomic():
+            count = lock_count(count_id)
+            _need(count, CycleCountStatus.COUNTED)
+            sig = signatures.record(count, meaning, signer, reason=reason)
+            if meaning == "approved":
+                adjustment = _adjustment_location(count.location)
+                for line in count.lines.order_by("product_id", "lot_id", "serial_id", "id"):
+                    diff = line.difference
+                    if not diff:
+                        continue
+                    here, there = count.location, adjustment
+                    source, target = (there, here) if diff > 0 else (here, there)
+                    post_move(
+                        actor,
+                        product=line.product_id,
+                        lot=line.lot_id,
+                        serial=line.serial_id,
+                        quantity=abs(diff),
+                        from_location=source,
+                        to_location=target,
+                        document_type=COUNT,
+                        document_id=str(count.pk),
+                        document_line=str(line.pk),
+                        reason=reason,
+                        check_status=False,
+                    )
+            old = count.status
+            count.status = (
+                CycleCountStatus.APPROVED if meaning == "approved" else CycleCountStatus.REJECTED
+            )
+            count.decided_at = clock.now()
+            count.decided_by = actor.user
+            count.signature = sig
+            count.version += 1
+            count.save(update_fields=["status", "decided_at", "decided_by", "signature", "version"])
+            event = events.COUNT_APPROVED if meaning == "approved" else events.COUNT_REJECTED
+            _record(actor, count, event, {"status": [old, count.status]})
+        return count
+
+    with signatures.refusals_recorded(loaded, meaning, actor.user):
+        return work() if around is None else around(work)
 
 
 def approve_count(
