@@ -11,9 +11,11 @@ class InventoryConfig(AppConfig):
     def ready(self) -> None:
         from mederp.core import periodic
         from mederp.inventory import quality
+        from mederp.inventory.coldchain import signing as coldchain_signing
         from mederp.inventory.services import expiry
 
         # Signing policies and stock-status workflows: code, registered once (AT-13).
         quality.register()
+        coldchain_signing.register()
         # TR-05: the expiry scan runs daily beside the web workers (mederp serve).
         periodic.register("inventory.expiry_scan", lambda: expiry.scan(), every_s=periodic.DAY)

@@ -108,7 +108,9 @@ SERIAL_POLICY = signatures.SigningPolicy(
 )
 HOLD_POLICY = signatures.SigningPolicy(
     record_type=HOLD,
-    meanings={"released": HOLD_RELEASE_PERMISSION},
+    # "rejected": the evaluation failed and the held stock goes to a rejected-goods location
+    # (cold chain, inventory.coldchain.holds.reject_held_stock); the reason is required.
+    meanings={"released": HOLD_RELEASE_PERMISSION, "rejected": HOLD_RELEASE_PERMISSION},
     content=hold_content,
     description=_("QA release of held stock after evaluation (cold-chain excursion, complaint)."),
 )

@@ -4,6 +4,7 @@ always allowed); releasing it is QA's signed decision (ES-12)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -88,9 +89,14 @@ def release_hold(
     reason: str,
     totp: str | None = None,
     session_key: str | None = None,
-) -> StockHold:
+    around: Callable[[Callable[[], StockHold]], Any] | None = None,
+) -> Any:
     """QA releases held stock after evaluation, by signature (meaning ``released``, permission
-    ``inventory.release_stockhold``). The reason is the disposition ("stock OK: ...")."""
+    ``inventory.release_stockhold``). The reason is the disposition ("stock OK: ...").
+
+    Returns the hold, or what ``around`` returned: ``around`` wraps the transactional step (the
+    API's idempotency guard), after the re-authentication, so a refused password still leaves
+    its security-log record."""
     if not (reason or "").strip():
         raise ReasonRequired()
     found = StockHold.objects.filter(pk=hold_id).first()
@@ -111,38 +117,46 @@ def release_hold(
         session_key=session_key,
         also=still_active,
     )
-    with signatures.refusals_recorded(found, HOLD_MEANING, actor.user), transaction.atomic():
-        hold = lock_hold(hold_id)
-        if hold.released_at is not None:
-            raise HoldNotActive(hold=hold.pk)
-        sig = signatures.record(hold, HOLD_MEANING, signer, reason=reason)
-        hold.released_at = clock.now()
-        hold.released_by = actor.user
-        hold.release_signature = sig
-        hold.release_reason = reason.strip()
-        hold.version += 1
-        hold.save(
-            update_fields=[
-                "released_at",
-                "released_by",
-                "release_signature",
-                "release_reason",
-                "version",
-            ]
-        )
-        audit.record(
-            actor,
-            action="transition",
-            instance=hold,
-            changes={"released_at": [None, hold.released_at], "release_signature": [None, sig.pk]},
-            reason=reason,
-            require_reason=False,
-        )
-        outbox.emit(
-            actor,
-            events.HOLD_RELEASED,
-            aggregate_type="inventory.stockhold",
-            aggregate_id=hold.pk,
-            payload=hold_payload(hold),
-        )
-    return hold
+
+    def work() -> StockHold:
+        with transaction.atomic():
+            hold = lock_hold(hold_id)
+            if hold.released_at is not None:
+                raise HoldNotActive(hold=hold.pk)
+            sig = signatures.record(hold, HOLD_MEANING, signer, reason=reason)
+            hold.released_at = clock.now()
+            hold.released_by = actor.user
+            hold.release_signature = sig
+            hold.release_reason = reason.strip()
+            hold.version += 1
+            hold.save(
+                update_fields=[
+                    "released_at",
+                    "released_by",
+                    "release_signature",
+                    "release_reason",
+                    "version",
+                ]
+            )
+            audit.record(
+                actor,
+                action="transition",
+                instance=hold,
+                changes={
+                    "released_at": [None, hold.released_at],
+                    "release_signature": [None, sig.pk],
+                },
+                reason=reason,
+                require_reason=False,
+            )
+            outbox.emit(
+                actor,
+                events.HOLD_RELEASED,
+                aggregate_type="inventory.stockhold",
+                aggregate_id=hold.pk,
+                payload=hold_payload(hold),
+            )
+        return hold
+
+    with signatures.refusals_recorded(found, HOLD_MEANING, actor.user):
+        return work() if around is None else around(work)
