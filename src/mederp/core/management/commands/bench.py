@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mederp.core.benchmarks import BENCHMARKS
+from mederp.core.benchmarks import registered
 
 
 class Command(BaseCommand):
@@ -21,14 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="benchmark", required=True)
-        for name, module in BENCHMARKS.items():
+        for name, module in sorted(registered().items()):
             bench = import_module(module)
             bench.add_arguments(
                 sub.add_parser(name, help=(bench.__doc__ or "").strip().splitlines()[0])
             )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        bench = import_module(BENCHMARKS[opts["benchmark"]])
+        bench = import_module(registered()[opts["benchmark"]])
         quiet = opts["verbosity"] < 1
 
         def progress(line: str) -> None:
