@@ -150,3 +150,7 @@ def get_location(request: HttpRequest, location_id: int) -> Any:
 def change_location(request: HttpRequest, location_id: int, payload: LocationPatch) -> Any:
     data = payload.model_dump(exclude_unset=True)
     return services.change_location(Actor.from_request(request), location_id, **data)
+
+
+# The stock endpoints live in their own module on this router (imported for its routes).
+from mederp.inventory import api_stock as _api_stock  # noqa: E402, F401

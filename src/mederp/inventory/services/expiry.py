@@ -125,3 +125,66 @@ def scan(*, on_date: dt.date | None = None, actor: Actor | None = None) -> ScanR
 
 def _emit(actor: Actor, event: str, lot: Lot, payload: dict[str, Any]) -> None:
     outbox.emit(actor, event, aggregate_type="inventory.lot", aggregate_id=lot.pk, payload=payload)
+
+
+@dataclass(frozen=True)
+class NearExpiryRow:
+    lot_id: int
+    product_id: int
+    product_code: str
+    lot_number: str
+    expiry_date: dt.date
+    days_left: int  # negative: expired
+    quantity: Decimal
+    window_days: int  # the widest window the lot is inside (0 once expired)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lot_id": self.lot_id,
+            "product_id": self.product_id,
+            "product_code": self.product_code,
+            "lot_number": self.lot_number,
+            "expiry_date": self.expiry_date,
+            "days_left": self.days_left,
+            "quantity": rules.normal(self.quantity),
+            "window_days": self.window_days,
+        }
+
+
+def report(*, on_date: dt.date | None = None) -> list[NearExpiryRow]:
+    """The near-expiry report (TR-05): lots with stock on hand inside a near-expiry window of
+    their product, or already expired, soonest first. Read only."""
+    on = on_date or clock.today()
+    policies = list(ExpiryPolicy.objects.values_list("product_id", "category_code", "days"))
+    horizon = max([DEFAULT_NEAR_EXPIRY_DAYS, *(d for _p, _c, d in policies)])
+    stocked = (
+        Balance.objects.filter(
+            quantity__gt=0, lot__isnull=False, expiry_date__lte=on + dt.timedelta(days=horizon)
+        )
+        .exclude(location__kind__in=list(EXTERNAL_KINDS))
+        .values("lot_id")
+        .annotate(total=Sum("quantity"))
+    )
+    totals = {row["lot_id"]: row["total"] for row in stocked}
+    rows = []
+    for lot in Lot.objects.filter(pk__in=list(totals)).select_related("product"):
+        assert lot.expiry_date is not None
+        days_left = (lot.expiry_date - on).days
+        windows = _pick(policies, lot.product_id, lot.product.category_code)
+        inside = [w for w in windows if days_left <= w]
+        if days_left >= 0 and not inside:
+            continue
+        rows.append(
+            NearExpiryRow(
+                lot_id=lot.pk,
+                product_id=lot.product_id,
+                product_code=lot.product.code,
+                lot_number=lot.number,
+                expiry_date=lot.expiry_date,
+                days_left=days_left,
+                quantity=totals[lot.pk],
+                window_days=max(inside) if days_left >= 0 else 0,
+            )
+        )
+    rows.sort(key=lambda r: (r.expiry_date, r.product_code, r.lot_number))
+    return rows
