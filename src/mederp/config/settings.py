@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "mederp.partners",
     "mederp.inventory",
     "mederp.procurement",
+    "mederp.sales",
     "mederp.ui",
 ]
 

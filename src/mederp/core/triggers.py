@@ -69,5 +69,8 @@ APPEND_ONLY_TABLES: list[str] = [
     "inventory_temperaturereading",
     "procurement_receipt",
     "procurement_receiptline",
+    "sales_distributionrecord",
+    "sales_pick",
+    "sales_salesreturn",
 ]
 """Every append-only table; apps that add one (signatures, stock moves) register it here too."""

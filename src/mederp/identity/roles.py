@@ -20,7 +20,7 @@ from mederp.core.actors import Actor
 MASTER_DATA_APPS = ("catalog", "partners", "inventory")
 VIEW_MASTER_DATA = tuple(f"{app}.view_*" for app in MASTER_DATA_APPS)
 # The trading apps: documents (orders, receipts), not master data.
-TRADE_APPS = ("procurement",)
+TRADE_APPS = ("procurement", "sales")
 
 ROLES: dict[str, dict[str, Any]] = {
     "administrator": {"label": _("Administrator"), "perms": ("*",)},
@@ -45,6 +45,9 @@ ROLES: dict[str, dict[str, Any]] = {
             # Purchase orders pass QA's signature: the GSP gates are QA's to judge.
             "procurement.view_*",
             "procurement.approve_purchaseorder",
+            # 出库复核 may be QA's second pair of eyes; distribution records serve recalls.
+            "sales.view_*",
+            "sales.review_salesorder",
         ),
     },
     "qc_inspector": {
@@ -60,6 +63,13 @@ ROLES: dict[str, dict[str, Any]] = {
             "inventory.change_*",
             "procurement.view_*",
             "procurement.add_receipt",
+            # Fulfilment: allocate, pick by scan, review someone else's picking, ship; returns.
+            "sales.view_*",
+            "sales.allocate_salesorder",
+            "sales.pick_salesorder",
+            "sales.review_salesorder",
+            "sales.ship_salesorder",
+            "sales.add_salesreturn",
         ),
     },
     "purchasing": {
@@ -75,12 +85,27 @@ ROLES: dict[str, dict[str, Any]] = {
     },
     "sales": {
         "label": _("Sales"),
-        "perms": (*VIEW_MASTER_DATA, "partners.add_*", "partners.change_*"),
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "partners.add_*",
+            "partners.change_*",
+            "sales.view_*",
+            "sales.add_salesorder",
+            "sales.change_salesorder",
+            "sales.confirm_salesorder",
+            "sales.cancel_salesorder",
+        ),
     },
     "production": {"label": _("Production"), "perms": VIEW_MASTER_DATA},
     "auditor": {
         "label": _("Auditor (read-only)"),
-        "perms": (*VIEW_MASTER_DATA, "procurement.view_*", "core.view_*", "core.export_*"),
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "procurement.view_*",
+            "sales.view_*",
+            "core.view_*",
+            "core.export_*",
+        ),
     },
 }
 

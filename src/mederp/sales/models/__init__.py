@@ -1,0 +1,26 @@
+"""Sales models, one module per part of the domain; import them from here."""
+
+from mederp.sales.models.fulfilment import Allocation, Pick, Shipment
+from mederp.sales.models.orders import (
+    AMOUNT_PLACES,
+    PRICE_PLACES,
+    DocumentCounter,
+    OrderStatus,
+    SalesOrder,
+    SalesOrderLine,
+)
+from mederp.sales.models.records import DistributionRecord, SalesReturn
+
+__all__ = [
+    "AMOUNT_PLACES",
+    "PRICE_PLACES",
+    "Allocation",
+    "DistributionRecord",
+    "DocumentCounter",
+    "OrderStatus",
+    "Pick",
+    "SalesOrder",
+    "SalesOrderLine",
+    "SalesReturn",
+    "Shipment",
+]
