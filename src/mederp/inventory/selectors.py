@@ -277,3 +277,26 @@ def active_holds_for(product: Any = None) -> QuerySet[StockHold]:
     if product is not None:
         qs = qs.filter(product_id=_pk(product))
     return qs.select_related("product", "lot", "serial", "location")
+
+
+#: catalog.Product through the foreign key (inventory does not import catalog).
+ProductModel: Any = Lot._meta.get_field("product").related_model
+
+
+def find_product(text: str) -> Any:
+    """The product with this code or GTIN (a 13-digit GTIN is read as its GTIN-14), or None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    gtin = text.zfill(14) if text.isdigit() and len(text) in (8, 12, 13, 14) else None
+    qs = ProductModel.objects.all()
+    found = qs.filter(code=text.upper()).first() or qs.filter(code=text).first()
+    if found is None and gtin is not None:
+        found = qs.filter(gtin=gtin).first()
+    return found
+
+
+def near_expiry_rows(on_date: dt.date | None = None) -> list[Any]:
+    from mederp.inventory.services.expiry import report
+
+    return report(on_date=on_date)
