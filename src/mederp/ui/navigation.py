@@ -39,6 +39,9 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(
                 _("Warehouses & locations"), "inventory:warehouse_list", "inventory.view_warehouse"
             ),
+            NavItem(_("Stock on hand"), "inventory:stock_list", "inventory.view_balance"),
+            NavItem(_("Cycle counts"), "inventory:count_list", "inventory.view_cyclecount"),
+            NavItem(_("Near-expiry report"), "inventory:near_expiry", "inventory.view_lot"),
         ),
     ),
     NavArea(
