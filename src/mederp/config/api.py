@@ -117,12 +117,16 @@ def register_routers() -> None:
     from mederp.core.api import router as core_router
     from mederp.identity.api import router as identity_router
     from mederp.inventory.api import router as inventory_router
+    from mederp.inventory.api_coldchain import router as coldchain_router
     from mederp.partners.api import router as partners_router
+    from mederp.procurement.api import router as procurement_router
 
     api.add_router("/core", core_router)
     api.add_router("/catalog", catalog_router)
     api.add_router("/partners", partners_router)
     api.add_router("/inventory", inventory_router)
+    api.add_router("/inventory", coldchain_router)
+    api.add_router("/procurement", procurement_router)
     api.add_router("/identity", identity_router)
 
 

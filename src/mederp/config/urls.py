@@ -15,5 +15,6 @@ urlpatterns = [
     path("catalog/", include("mederp.catalog.urls")),
     path("partners/", include("mederp.partners.urls")),
     path("inventory/", include("mederp.inventory.urls")),
+    path("procurement/", include("mederp.procurement.urls")),
     path("api/v1/", api.urls),
 ]

@@ -251,3 +251,8 @@ class ReceiptLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt_id}/{self.line_no}"
+
+    @property
+    def raw_scan_display(self) -> str:
+        """The raw scan with its group separators made visible (a page cannot show ASCII 29)."""
+        return self.raw_scan.replace("\x1d", "<GS>")

@@ -34,6 +34,15 @@ AREAS: tuple[NavArea, ...] = (
         (NavItem(_("Suppliers & customers"), "partners:partner_list", "partners.view_partner"),),
     ),
     NavArea(
+        _("Procurement"),
+        (
+            NavItem(
+                _("Purchase orders"), "procurement:order_list", "procurement.view_purchaseorder"
+            ),
+            NavItem(_("Receipts"), "procurement:receipt_list", "procurement.view_receipt"),
+        ),
+    ),
+    NavArea(
         _("Warehouse"),
         (
             NavItem(

@@ -3,6 +3,7 @@
 Split by subdomain; import from here (``from mederp.procurement import services``).
 """
 
+from mederp.procurement.services.acceptance import LineInput
 from mederp.procurement.services.orders import (
     add_line,
     approve_order,
@@ -16,7 +17,7 @@ from mederp.procurement.services.orders import (
     submit_order,
     transition_order,
 )
-from mederp.procurement.services.receipts import LineInput, receive, record_receipt
+from mederp.procurement.services.receipts import receive, record_receipt
 
 __all__ = [
     "LineInput",

@@ -23,47 +23,30 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mederp.catalog import barcodes
-from mederp.catalog.models import Product, Tracking
+from mederp.catalog.models import Product
 from mederp.core import audit, canonical, clock, workflow
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound, field_errors
 from mederp.core.services import authorize, created
 from mederp.inventory import services as inventory
 from mederp.inventory.errors import (
-    ExpiryRequired,
     LocationInactive,
-    LotDatesInvalid,
     QuarantineRequired,
-    SerialQuantity,
-    TrackingMismatch,
 )
 from mederp.inventory.models import Location, LocationKind
-from mederp.inventory.rules import normal, parse_quantity, tracking_problem
+from mederp.inventory.rules import normal
 from mederp.procurement import approval, events, gates, rules
 from mederp.procurement.errors import (
-    AcceptedExceedsReceived,
-    DeviceIdentifierUnknown,
-    GtinOfAnotherProduct,
-    GtinUnknown,
     InspectorRequired,
     LineNotOnOrder,
-    LotExpiredAtReceipt,
-    ManufactureDateInFuture,
     NoSupplierLocation,
     OrderNotReceivable,
-    OverReceipt,
     ReceiptEmpty,
-    RejectionReasonRequired,
-    ScanMismatch,
-    ScanWithoutIdentifier,
 )
 from mederp.procurement.locks import lock_order, lock_order_lines
 from mederp.procurement.models import (
@@ -73,185 +56,10 @@ from mederp.procurement.models import (
     Receipt,
     ReceiptLine,
 )
+from mederp.procurement.services import acceptance
 
 DOCUMENT_TYPE = "procurement.receipt"
 RECEIVABLE = frozenset({OrderState.APPROVED, OrderState.PARTIALLY_RECEIVED})
-
-
-@dataclass(frozen=True)
-class LineInput:
-    """One line as the inspector enters or scans it. ``accepted`` defaults to all received."""
-
-    order_line: int
-    quantity: Any
-    accepted: Any = None
-    lot_number: str = ""
-    serial_number: str = ""
-    manufacture_date: dt.date | None = None
-    expiry_date: dt.date | None = None
-    scan: str = ""
-    rejection_reason: str = ""
-
-    @classmethod
-    def of(cls, value: LineInput | Mapping[str, Any], index: int) -> LineInput:
-        if isinstance(value, LineInput):
-            return value
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(value) - names)
-        if unknown:
-            raise field_errors({f"lines.{index}.{k}": [_("Unknown field.")] for k in unknown})
-        return cls(**value)
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """A line after every check: what the receipt line and the stock move will say."""
-
-    order_line: PurchaseOrderLine
-    received: Decimal
-    accepted: Decimal
-    lot_number: str
-    serial_number: str
-    manufacture_date: dt.date | None
-    expiry_date: dt.date | None
-    raw_scan: str
-    udi_di: str
-    rejection_reason: str
-
-    @property
-    def rejected(self) -> Decimal:
-        return self.received - self.accepted
-
-
-# --- checks that need no lock -------------------------------------------------------------------
-
-
-def _accepted(value: Any, received: Decimal, field: str) -> Decimal:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return received
-    if not isinstance(value, bool) and (value == 0 or value == "0"):
-        return Decimal(0)
-    accepted = parse_quantity(value, field)
-    if accepted > received:
-        raise AcceptedExceedsReceived(
-            accepted=normal(accepted), received=normal(received), field=field
-        )
-    return accepted
-
-
-def _scan(raw: str, product: Product, line: PurchaseOrderLine) -> barcodes.ScanResult:
-    """The label's scan, which must identify this line's product (UDI-07)."""
-    result = barcodes.parse_scan(raw)
-    for problem in result.problems:
-        problem.details.setdefault("field", "scan")
-    result.raise_for_problems()
-    if result.di is None:
-        raise ScanWithoutIdentifier(field="scan")
-    if result.gtin is None:
-        raise DeviceIdentifierUnknown(di=result.di, field="scan")
-    if result.gtin != product.gtin:
-        other = Product.objects.filter(gtin=result.gtin).values_list("code", flat=True).first()
-        if other is None:
-            raise GtinUnknown(gtin=result.gtin, field="scan")
-        raise GtinOfAnotherProduct(
-            gtin=result.gtin,
-            scanned=other,
-            line=line.line_no,
-            product=product.code,
-            field="scan",
-        )
-    return result
-
-
-def _merged(entered: Any, scanned: Any, name: str, label: str) -> Any:
-    """What the scan says, unless something else was typed: then both must agree."""
-    if scanned is None or scanned == "":
-        return entered
-    if entered not in (None, "") and entered != scanned:
-        raise ScanMismatch(field=name, scanned=str(scanned), entered=str(entered), what=label)
-    return scanned
-
-
-def _expiry(
-    product: Product, manufacture: dt.date | None, expiry: dt.date | None
-) -> dt.date | None:
-    """As given, else manufacture date + shelf life: the rule ``inventory.register_lot`` uses,
-    computed here too because a fully rejected line never reaches the ledger."""
-    if expiry is None and product.shelf_life_days:
-        if manufacture is None:
-            raise ExpiryRequired(product=product.code, field="expiry_date")
-        expiry = manufacture + dt.timedelta(days=product.shelf_life_days)
-    return expiry
-
-
-def _check_line(item: LineInput, line: PurchaseOrderLine, today: dt.date) -> _Checked:
-    product = line.product
-    received = parse_quantity(item.quantity, "quantity")
-    accepted = _accepted(item.accepted, received, "accepted")
-    lot = (item.lot_number or "").strip()
-    serial = (item.serial_number or "").strip()
-    manufacture, expiry = item.manufacture_date, item.expiry_date
-    raw = item.scan or ""
-    udi_di = ""
-    if raw.strip():
-        scan = _scan(raw, product, line)
-        lot = _merged(lot, scan.lot or "", "lot_number", _("lot"))
-        serial = _merged(serial, scan.serial or "", "serial_number", _("serial number"))
-        manufacture = _merged(
-            manufacture, scan.production_date, "manufacture_date", _("manufacture date")
-        )
-        expiry = _merged(expiry, scan.expiry_date, "expiry_date", _("expiry date"))
-        udi_di = scan.gtin or ""
-    problem = tracking_problem(product.tracking, has_lot=bool(lot), has_serial=bool(serial))
-    if problem is not None:
-        raise TrackingMismatch(
-            product=product.code,
-            tracking=product.get_tracking_display(),
-            problem=problem,
-            field="serial_number" if product.tracking == Tracking.SERIAL else "lot_number",
-        )
-    if product.tracking == Tracking.SERIAL and received != 1:
-        raise SerialQuantity(quantity=normal(received), field="quantity")
-    if manufacture is not None and manufacture > today:
-        raise ManufactureDateInFuture(
-            manufacture_date=manufacture.isoformat(),
-            today=today.isoformat(),
-            field="manufacture_date",
-        )
-    expiry = _expiry(product, manufacture, expiry)
-    if manufacture is not None and expiry is not None and manufacture > expiry:
-        raise LotDatesInvalid(
-            manufacture_date=manufacture.isoformat(),
-            expiry_date=expiry.isoformat(),
-            field="manufacture_date",
-        )
-    if expiry is not None and expiry < today:
-        raise LotExpiredAtReceipt(
-            item=_("Serial {serial}").format(serial=serial)
-            if serial
-            else _("Lot {lot}").format(lot=lot or "—"),
-            product=product.code,
-            expiry_date=expiry.isoformat(),
-            field="expiry_date",
-        )
-    rejected = received - accepted
-    reason = (item.rejection_reason or "").strip()
-    if rejected > 0 and not reason:
-        raise RejectionReasonRequired(
-            rejected=normal(rejected), product=product.code, field="rejection_reason"
-        )
-    return _Checked(
-        order_line=line,
-        received=received,
-        accepted=accepted,
-        lot_number=lot,
-        serial_number=serial,
-        manufacture_date=manufacture,
-        expiry_date=expiry,
-        raw_scan=raw,
-        udi_di=udi_di or product.gtin,
-        rejection_reason=reason,
-    )
 
 
 # --- places -----------------------------------------------------------------------------------
@@ -312,7 +120,7 @@ def _printed_name(user: Any) -> str:
 def receive(
     actor: Actor,
     order_id: int,
-    lines: Iterable[LineInput | Mapping[str, Any]],
+    lines: Iterable[acceptance.LineInput | Mapping[str, Any]],
     *,
     location: Any,
     notes: str = "",
@@ -324,7 +132,7 @@ def receive(
     reason. Lot, serial and dates come from the form or from the label's ``scan``."""
     authorize(actor, "procurement.add_receipt")
     inspector = _inspector(actor)
-    inputs = [LineInput.of(item, i) for i, item in enumerate(lines)]
+    inputs = [acceptance.LineInput.of(item, i) for i, item in enumerate(lines)]
     if not inputs:
         raise ReceiptEmpty(field="lines")
     target = _location(location)
@@ -342,7 +150,7 @@ def receive(
         }
         for line in locked.values():
             line.product = products[line.product_id]
-        wanted: list[tuple[LineInput, PurchaseOrderLine]] = []
+        wanted: list[tuple[acceptance.LineInput, PurchaseOrderLine]] = []
         for item in inputs:
             found = locked.get(item.order_line)
             if found is None:
@@ -350,28 +158,9 @@ def receive(
             wanted.append((item, found))
         gates.check(order.supplier, [line.product for _item, line in wanted], order.market)
         today = gates.business_date()
-        checked = [_check_line(item, line, today) for item, line in wanted]
-        _check_open(order, checked)
+        checked = [acceptance.check_line(item, line, today) for item, line in wanted]
+        acceptance.check_open(order, checked)
         return _write(actor, order, inspector, target, source, checked, notes)
-
-
-def _check_open(order: PurchaseOrder, checked: list[_Checked]) -> None:
-    """Over-receipt: the receipt's lines together stay within what each order line has open."""
-    taken: dict[int, Decimal] = {}
-    for item in checked:
-        line = item.order_line
-        already = taken.get(line.pk, Decimal(0))
-        still_open = rules.open_quantity(line.quantity, line.accepted_quantity) - already
-        if item.received > still_open:
-            raise OverReceipt(
-                line=line.line_no,
-                order=order.number,
-                product=line.product.code,
-                open=normal(max(still_open, Decimal(0))),
-                quantity=normal(item.received),
-                field="quantity",
-            )
-        taken[line.pk] = already + item.accepted
 
 
 def _write(
@@ -380,7 +169,7 @@ def _write(
     inspector: Any,
     target: Location,
     source: Location,
-    checked: list[_Checked],
+    checked: list[acceptance.Checked],
     notes: str,
 ) -> Receipt:
     supplier = order.supplier
@@ -413,7 +202,7 @@ def _write_line(
     actor: Actor,
     receipt: Receipt,
     line_no: int,
-    item: _Checked,
+    item: acceptance.Checked,
     source: Location,
     target: Location,
     inspector: Any,
@@ -551,7 +340,7 @@ def record_receipt(
         location = default_quarantine_location()
         if location is None:
             raise field_errors({"location": [_("There is no active quarantine location.")]})
-    item = LineInput(
+    item = acceptance.LineInput(
         order_line=po_line_id,
         quantity=quantity,
         accepted=accepted,
