@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mederp.inventory import views, views_stock
+from mederp.inventory import views, views_coldchain, views_stock
 
 app_name = "inventory"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("counts/", views_stock.count_list, name="count_list"),
     path("counts/<int:pk>/", views_stock.count_detail, name="count_detail"),
     path("near-expiry/", views_stock.near_expiry, name="near_expiry"),
+    *views_coldchain.urlpatterns,
 ]

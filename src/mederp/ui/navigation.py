@@ -51,6 +51,11 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(_("Stock on hand"), "inventory:stock_list", "inventory.view_balance"),
             NavItem(_("Cycle counts"), "inventory:count_list", "inventory.view_cyclecount"),
             NavItem(_("Near-expiry report"), "inventory:near_expiry", "inventory.view_lot"),
+            NavItem(
+                _("Cold chain"), "inventory:coldchain_overview", "inventory.view_temperaturereading"
+            ),
+            NavItem(_("Excursions"), "inventory:excursion_list", "inventory.view_excursion"),
+            NavItem(_("Stock holds"), "inventory:hold_list", "inventory.view_stockhold"),
         ),
     ),
     NavArea(
