@@ -169,7 +169,14 @@ def make_product(db: Any, system: Actor) -> Callable[..., Product]:
 def make_customer(db: Any, system: Actor) -> Callable[..., Partner]:
     counter = iter(range(1, 10_000))
 
-    def make(qa: User | None = None, *, scope: tuple[str, ...] = ("14",), **extra: Any) -> Any:
+    def make(
+        qa: User | None = None,
+        *,
+        scope: tuple[str, ...] = ("14",),
+        valid_from: dt.date = dt.date(2021, 1, 1),
+        valid_until: dt.date = dt.date(2027, 12, 31),
+        **extra: Any,
+    ) -> Any:
         n = next(counter)
         from mederp.partners.rules import uscc_check_character
 
@@ -191,8 +198,8 @@ def make_customer(db: Any, system: Actor) -> Callable[..., Partner]:
             customer.pk,
             kind="distribution_licence",
             number=f"沪浦药监械经营许2021{n:04d}号",
-            valid_from=dt.date(2021, 1, 1),
-            valid_until=dt.date(2027, 12, 31),
+            valid_from=valid_from,
+            valid_until=valid_until,
             scope=list(scope),
         )
         if qa is not None:
@@ -385,9 +392,9 @@ def send() -> Callable[..., Any]:
 
 
 def lots(order: SalesOrder) -> list[tuple[str, Decimal]]:
-    """(lot number, quantity) of the order's open allocations, in allocation order."""
+    """(serial or lot number, quantity) of the order's open allocations, in allocation order."""
     return [
-        (a.lot.number if a.lot else a.serial.serial_number, a.quantity)  # type: ignore[union-attr]
+        (a.serial.serial_number if a.serial else a.lot.number, a.quantity)  # type: ignore[union-attr]
         for a in Allocation.objects.filter(line__order=order, cancelled_at__isnull=True)
         .select_related("lot", "serial")
         .order_by("id")
