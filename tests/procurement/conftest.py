@@ -90,7 +90,13 @@ def approve_product(qa: User, product: Product) -> Product:
 def make_product(db: Any, system: Actor) -> Callable[..., Product]:
     counter = iter(range(1, 10_000))
 
-    def make(qa: User | None = None, *, tracking: str = "lot", **extra: Any) -> Product:
+    def make(
+        qa: User | None = None,
+        *,
+        tracking: str = "lot",
+        registration_until: dt.date = dt.date(2029, 1, 1),
+        **extra: Any,
+    ) -> Product:
         n = next(counter)
         fields: dict[str, Any] = {
             "code": f"PRC-{n:03d}",
@@ -115,7 +121,7 @@ def make_product(db: Any, system: Actor) -> Callable[..., Product]:
                 kind="registration",
                 number=f"苏械注准2024214{n:04d}",
                 valid_from=dt.date(2024, 1, 1),
-                valid_until=dt.date(2029, 1, 1),
+                valid_until=registration_until,
                 holder="苏州示例医疗科技有限公司",
             )
         if qa is not None:
@@ -171,6 +177,34 @@ def world(db: Any, system: Actor, make_user: Callable[..., User], make_product) 
         supplier_location=loc("SUP", "supplier"),
         storage=loc("STO", "storage"),
     )
+
+
+@pytest.fixture
+def make_supplier(world: World, system: Actor) -> Callable[..., Partner]:
+    """Another supplier with these documents (kind, number, scope, valid_from, valid_until),
+    approved by QA unless ``approved=False``."""
+    counter = iter(range(2, 1000))
+
+    def make(*documents: dict[str, Any], approved: bool = True) -> Partner:
+        from mederp.partners.rules import uscc_check_character
+
+        n = next(counter)
+        body = f"91320505MA{n:07d}"
+        supplier = partners.create_partner(
+            system,
+            code=f"SUP-{n}",
+            name=f"供应商{n}号",
+            is_supplier=True,
+            is_customer=False,
+            uscc=body + uscc_check_character(body),
+        )
+        for doc in documents:
+            partners.add_document(system, supplier.pk, **doc)
+        if approved:
+            approve_partner(world.qa, supplier)
+        return Partner.objects.get(pk=supplier.pk)
+
+    return make
 
 
 @pytest.fixture

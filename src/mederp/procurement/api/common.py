@@ -20,8 +20,9 @@ Exact = Annotated[
 Guard = Callable[[dict[str, Any], Callable[[], tuple[int, Any]]], Any]
 
 
-def decimal_text(value: Decimal) -> str:
+def decimal_text(value: Decimal | int) -> str:
     """``Decimal("12.500000")`` -> ``"12.5"``: the API's quantities, never ``1.2E+1``."""
+    value = Decimal(value)
     if value == value.to_integral_value():
         return str(value.quantize(Decimal(1)))
     return format(value.normalize(), "f")
