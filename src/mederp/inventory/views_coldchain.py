@@ -137,9 +137,6 @@ def _credentials(form: SignForm) -> dict[str, Any]:
     return {"password": values["password"], "totp": values["totp"], "reason": values["reason"]}
 
 
-# --- temperatures -----------------------------------------------------------------------------
-
-
 @requires("inventory.view_temperaturereading", "inventory.view_location")
 def coldchain_overview(request: HttpRequest) -> HttpResponse:
     return render(
@@ -168,9 +165,6 @@ def location_readings(request: HttpRequest, pk: int) -> HttpResponse:
             "shown": READINGS_SHOWN,
         },
     )
-
-
-# --- excursions -------------------------------------------------------------------------------
 
 
 @requires("inventory.view_excursion")
@@ -241,9 +235,6 @@ def excursion_close(request: HttpRequest, pk: int) -> HttpResponse:
         done_url=reverse("inventory:excursion_detail", args=[excursion.pk]),
         done_message=_("Excursion %(id)s closed.") % {"id": excursion.pk},
     )
-
-
-# --- holds ------------------------------------------------------------------------------------
 
 
 @requires("inventory.view_stockhold")
