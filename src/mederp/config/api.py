@@ -120,6 +120,7 @@ def register_routers() -> None:
     from mederp.inventory.api_coldchain import router as coldchain_router
     from mederp.partners.api import router as partners_router
     from mederp.procurement.api import router as procurement_router
+    from mederp.sales.api import router as sales_router
 
     api.add_router("/core", core_router)
     api.add_router("/catalog", catalog_router)
@@ -127,6 +128,7 @@ def register_routers() -> None:
     api.add_router("/inventory", inventory_router)
     api.add_router("/inventory", coldchain_router)
     api.add_router("/procurement", procurement_router)
+    api.add_router("/sales", sales_router)
     api.add_router("/identity", identity_router)
 
 
