@@ -144,9 +144,9 @@ def receive(
         locked = {line.pk: line for line in lock_order_lines(order)}
         products = {
             p.pk: p
-            for p in Product.objects.filter(
-                pk__in={line.product_id for line in locked.values()}
-            ).prefetch_related("registrations")
+            for p in Product.objects.select_related("uom")
+            .filter(pk__in={line.product_id for line in locked.values()})
+            .prefetch_related("registrations")
         }
         for line in locked.values():
             line.product = products[line.product_id]
