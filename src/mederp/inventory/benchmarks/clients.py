@@ -1,25 +1,23 @@
 """What one ``bench ledger`` client process does (``COMMANDS``, run by core's benchmark workers).
 
 Every command runs in a spawned process whose default database is the scratch database. Writes
-go through the inventory services (``receive_into_quarantine``, ``reserve``) as an application
-would call them; the raw floor writes the same rows with one plain SQL statement.
+go through the services as an application calls them: GSP receipts and sales allocations
+(:mod:`.documents`), the ledger's own receipt primitive for comparison; the raw floor
+(:mod:`.floor`) writes a receipt's rows with one plain SQL statement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from mederp.core.benchmarks import workers
-from mederp.inventory.benchmarks import history
+from mederp.inventory.benchmarks import floor, history
 
 RECEIPT = "procurement.receipt"
-ORDER = "bench.order"
 
 
 def _actor() -> Any:
@@ -37,7 +35,8 @@ def _gtin(seq: int) -> str:
 
 def prepare(number: int, history_products: int, receipt_products: int) -> dict[str, Any]:
     """One warehouse with a supplier, quarantine, storage and customer location, and approved
-    lot-tracked products: ``history_products`` carry the history, FEFO and allocation;
+    lot-tracked products (drafts: documents.prepare approves those it sells and buys):
+    ``history_products`` carry the history, FEFO and allocation;
     ``receipt_products`` receive the measured receipts (so receipts do not change what FEFO
     reads between the two ledger sizes)."""
     from mederp.inventory import services
@@ -69,7 +68,6 @@ def prepare(number: int, history_products: int, receipt_products: int) -> dict[s
             device_class="II",
             category_code="14-02",
             manufacturer="苏州示例医疗器械有限公司",
-            approval_state="approved",
         )
         for i in range(total)
     )
@@ -123,16 +121,47 @@ def move_count(number: int) -> int:
 # --- receipts --------------------------------------------------------------------------------
 
 
+def prepare_documents(number: int, ids: dict[str, Any], clients: int, sold: int) -> dict:
+    from mederp.inventory.benchmarks import documents
+
+    return documents.prepare(ids, clients, sold)
+
+
+def _expiry() -> dt.date:
+    from mederp.core import clock
+
+    return clock.today() + dt.timedelta(days=730)
+
+
 def receipts(
     number: int, ids: dict[str, Any], tag: str, start_at: float, seconds: float
 ) -> dict[str, Any]:
-    """Receipts through the service: one lot-tracked line each, its own transaction (lot,
-    balance, move, two audit entries, two events)."""
-    from mederp.core import clock
+    """GSP receipts (``procurement.record_receipt``) against this client's purchase order: one
+    lot-tracked line each, its own transaction."""
+    from mederp.inventory.benchmarks import documents
+
+    inspector, lines, expiry = (
+        documents.actor_of(ids["inspector"]),
+        ids["order_lines"][number],
+        _expiry(),
+    )
+
+    def write(n: int) -> None:
+        lot = f"{tag}{number}-{n}"
+        documents.receive(inspector, lines[n % len(lines)], lot, expiry, ids["quarantine"])
+
+    write(-1)  # warm caches (locations, products, prepared paths) outside the clock
+    return workers.timed(start_at, seconds, write)
+
+
+def ledger_receipts(
+    number: int, ids: dict[str, Any], tag: str, start_at: float, seconds: float
+) -> dict[str, Any]:
+    """The ledger's part of a receipt alone (``inventory.receive_into_quarantine``): lot,
+    balance, move, two audit entries, two events; for comparison with the whole receipt."""
     from mederp.inventory import services
 
-    actor, products = _actor(), ids["receipt_products"]
-    expiry = clock.today() + dt.timedelta(days=730)
+    actor, products, expiry = _actor(), ids["receipt_products"], _expiry()
 
     def write(n: int) -> None:
         services.receive_into_quarantine(
@@ -148,103 +177,8 @@ def receipts(
             document_line="1",
         )
 
-    write(-1)  # warm caches (locations, products, prepared paths) outside the clock
-    return workers.timed(start_at, seconds, write)
-
-
-_RAW_RECEIPT = """
-WITH lot AS (
-    INSERT INTO inventory_lot (product_id, number, expiry_date, status, created_at, version)
-    VALUES (%(product)s, %(lot)s, %(expiry)s, 'quarantine', now(), 1)
-    RETURNING id, product_id, number, expiry_date
-), balance AS (
-    INSERT INTO inventory_balance (product_id, lot_id, serial_id, lot_key, serial_key,
-                                   location_id, expiry_date, quantity, reserved, version)
-    SELECT product_id, id, NULL, id, 0, %(quarantine)s, expiry_date, 100, 0, 1 FROM lot
-    ON CONFLICT (product_id, lot_key, serial_key, location_id)
-    DO UPDATE SET quantity = inventory_balance.quantity + 100,
-                  version = inventory_balance.version + 1
-    RETURNING id
-), move AS (
-    INSERT INTO inventory_move (product_id, lot_id, quantity, from_location_id, to_location_id,
-                                document_type, document_id, document_line, reason, occurred_at,
-                                actor_kind, actor_id, actor_name, request_id)
-    SELECT product_id, id, 100, %(supplier)s, %(quarantine)s, 'procurement.receipt', %(lot)s,
-           '1', '', now(), 'system', NULL, 'bench', ''
-    FROM lot RETURNING id
-), entries AS (
-    INSERT INTO core_auditentry (occurred_at, actor_kind, actor_id, actor_name, action,
-                                 record_type, record_id, record_label, changes, reason,
-                                 request_id, client_ip)
-    SELECT now(), 'system', NULL::bigint, 'bench', 'create', 'inventory.lot', lot.id::text,
-           lot.number, %(lot_changes)s, '', '', '' FROM lot
-    UNION ALL
-    SELECT now(), 'system', NULL::bigint, 'bench', 'create', 'inventory.move', move.id::text,
-           'move ' || move.id, %(move_changes)s, '', '', '' FROM move
-    RETURNING 1
-), events AS (
-    INSERT INTO core_outboxevent (event_id, event_type, aggregate_type, aggregate_id,
-                                  aggregate_seq, schema_version, payload, occurred_at,
-                                  actor_name, request_id, attempts)
-    SELECT gen_random_uuid(), 'inventory.lot.registered', 'inventory.lot', lot.id::text, 1, 1,
-           %(lot_payload)s::jsonb, now(), 'bench', '', 0 FROM lot
-    UNION ALL
-    SELECT gen_random_uuid(), 'inventory.move.posted', 'inventory.move', move.id::text, 1, 1,
-           %(move_payload)s::jsonb, now(), 'bench', '', 0 FROM move
-    RETURNING 1
-)
-SELECT id FROM move
-"""
-
-
-def raw_receipts(
-    number: int, ids: dict[str, Any], tag: str, start_at: float, seconds: float
-) -> dict[str, Any]:
-    """The floor: the same rows as a service receipt (lot, balance, move, two audit entries
-    with their change sets, two events with their payloads) in one plain SQL statement, one
-    commit per receipt."""
-    from django.db import connection
-
-    from mederp.core import clock
-
-    products = ids["receipt_products"]
-    expiry = (clock.today() + dt.timedelta(days=730)).isoformat()
-    cursor = connection.cursor()  # autocommit: each statement is its own transaction
-
-    def write(n: int) -> None:
-        product, lot = products[(number + n * 7) % len(products)], f"{tag}{number}-{n}"
-        now = clock.now().isoformat()
-        lot_fields = {"number": lot, "product": product, "expiry_date": expiry}
-        move_fields = {
-            "product": product,
-            "quantity": "100",
-            "from_location": ids["supplier"],
-            "to_location": ids["quarantine"],
-            "document_type": RECEIPT,
-            "document_id": lot,
-            "occurred_at": now,
-        }
-        cursor.execute(
-            _RAW_RECEIPT,
-            {
-                "product": product,
-                "lot": lot,
-                "expiry": expiry,
-                "supplier": ids["supplier"],
-                "quarantine": ids["quarantine"],
-                "lot_changes": _changes({**lot_fields, "status": "quarantine", "version": 1}),
-                "move_changes": _changes({**move_fields, "actor_name": "bench"}),
-                "lot_payload": json.dumps({**lot_fields, "status": "quarantine"}),
-                "move_payload": json.dumps({**move_fields, "request": str(uuid.uuid4())}),
-            },
-        )
-
     write(-1)
     return workers.timed(start_at, seconds, write)
-
-
-def _changes(fields: dict[str, Any]) -> str:
-    return json.dumps({k: [None, v] for k, v in sorted(fields.items())}, separators=(",", ":"))
 
 
 # --- reads and allocation --------------------------------------------------------------------
@@ -276,30 +210,18 @@ def fefo(number: int, ids: dict[str, Any], count: int, seed: int) -> list[float]
 
 
 def allocate(number: int, ids: dict[str, Any], count: int, seed: int) -> list[float]:
-    """Milliseconds per allocation: in one transaction, read the product's FEFO list and
-    reserve one unit of its first lot (the balance row lock, the reservation, its audit entry
-    and event)."""
-    from django.db import transaction
+    """Milliseconds per sales allocation (``sales.allocate_order``, FEFO, reserving ledger
+    stock) of a confirmed one-line order for a random product on sale; the orders are made and
+    confirmed first, outside the clock."""
+    from mederp.inventory.benchmarks import documents
 
-    from mederp.inventory import selectors, services
-
-    actor, pick = _actor(), random.Random(seed).choice  # noqa: S311 - a reproducible sample
-    products = ids["history_products"]
+    pick = random.Random(seed).choice  # noqa: S311 - a reproducible sample
+    products = [pick(ids["sold_products"]) for _ in range(count + 1)]
+    seller, picker = documents.actor_of(ids["seller"]), documents.actor_of(ids["picker"])
+    orders = documents.confirmed_orders(seller, ids["customer"], products)
 
     def allocation(n: int) -> None:
-        product = pick(products)
-        with transaction.atomic():
-            first = selectors.available_lots_fefo(product)[0]
-            services.reserve(
-                actor,
-                product=product,
-                quantity="1",
-                location=first.location_id,
-                lot=first.lot_id,
-                document_type=ORDER,
-                document_id=f"SO-{seed}-{number}-{n}",
-                document_line="1",
-            )
+        documents.allocate(picker, orders[n + 1])
 
     return _latencies(count, allocation)
 
@@ -336,13 +258,15 @@ class _Capture:
 
 COMMANDS: dict[str, Callable[..., Any]] = {
     "prepare": prepare,
+    "prepare_documents": prepare_documents,
+    "ledger_receipts": ledger_receipts,
     "database": database,
     "stock_on_hand": stock_on_hand,
     "grow": grow,
     "move_count": move_count,
     "reconcile": reconcile,
     "receipts": receipts,
-    "raw_receipts": raw_receipts,
+    "raw_receipts": floor.receipts,
     "fefo": fefo,
     "allocate": allocate,
     "explain_fefo": explain_fefo,

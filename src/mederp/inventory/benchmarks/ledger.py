@@ -2,15 +2,18 @@
 
 All on PostgreSQL, in a scratch database, with real client *processes* (core.benchmarks.workers):
 
-1. master data (one warehouse, lot-tracked products), then stock on hand for the history
-   products and a ledger history of ``--sizes[0]`` moves bulk-loaded with plain SQL
-   (:mod:`mederp.inventory.benchmarks.history`);
-2. receipts, for each client count: the raw floor (the same rows in one plain SQL statement, one
-   commit per receipt), then ``inventory.receive_into_quarantine`` (one lot-tracked line, lot,
-   balance, move, audit entries and events in one transaction), each client for ``--seconds``;
-3. at each size in ``--sizes`` (the history grown to it in between): receipts per second at the
-   highest client count, allocation latency (FEFO list + ``inventory.reserve`` in one
-   transaction) and FEFO query latency (``selectors.available_lots_fefo``);
+1. master data (one warehouse, lot-tracked products; people, a qualified supplier and customer,
+   approved products and purchase orders through the real signed workflows,
+   :mod:`.documents`), then stock on hand for the history products and a ledger history of
+   ``--sizes[0]`` moves bulk-loaded with plain SQL (:mod:`.history`);
+2. receipts, for each client count, each client for ``--seconds``: the raw floor (a receipt's
+   rows in one plain SQL statement, one commit each, :mod:`.floor`), then GSP receipts through
+   ``procurement.record_receipt`` (one lot-tracked line, one transaction: ``receipts_per_s``),
+   then the ledger's part alone, ``inventory.receive_into_quarantine``
+   (``ledger_receipts_per_s``);
+3. at each size in ``--sizes`` (the history grown to it in between): GSP receipts per second at
+   the highest client count, sales allocation latency (``sales.allocate_order``) and FEFO
+   query latency (``inventory.selectors.available_lots_fefo``);
 4. the FEFO figures at the largest size are the headline ``fefo_query_p50_ms``/``p95_ms``.
 """
 
@@ -40,6 +43,7 @@ FULL = {
     "in_stock": 8,
     "queries": 1000,
     "allocations": 500,
+    "sold": 20,
 }
 QUICK = {
     "sizes": "5000,20000",
@@ -48,7 +52,8 @@ QUICK = {
     "receipt_products": 10,
     "in_stock": 4,
     "queries": 200,
-    "allocations": 100,
+    "allocations": 50,
+    "sold": 4,
 }
 
 
@@ -66,6 +71,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--in-stock", type=int, help="released lots in stock per product")
     parser.add_argument("--queries", type=int, help="FEFO queries timed per size")
     parser.add_argument("--allocations", type=int, help="allocations timed per size")
+    parser.add_argument("--sold", type=int, help="products approved for sale (allocations)")
 
 
 def _settings(options: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +106,8 @@ def run(options: dict[str, Any], progress: Callable[[str], None] = lambda _: Non
         main = clients[0]
         try:
             ids = main.call("prepare", s["products"], s["receipt_products"])
+            progress("approving partners, products and purchase orders (signed)")
+            ids.update(main.call("prepare_documents", ids, top, s["sold"]))
             database = main.call("database")
             on_hand = main.call("stock_on_hand", ids, s["in_stock"])
             progress(f"stock on hand: {on_hand:,} moves for {s['products']} products")
@@ -151,12 +159,16 @@ def _receipts(
     raw = _phase(clients, "raw_receipts", ids, f"R{n}-", s["seconds"])
     progress(f"{n} client(s): raw floor {raw['per_s']:.0f} receipts/s")
     service = _phase(clients, "receipts", ids, f"C{n}-", s["seconds"])
-    progress(f"{n} client(s): service {service['per_s']:.0f} receipts/s")
+    progress(f"{n} client(s): GSP receipts {service['per_s']:.0f}/s")
+    ledger = _phase(clients, "ledger_receipts", ids, f"L{n}-", s["seconds"])
+    progress(f"{n} client(s): ledger receipts alone {ledger['per_s']:.0f}/s")
     return {
         "receipts_per_s": round(service["per_s"], 1),
         "raw_per_s": round(raw["per_s"], 1),
+        "ledger_receipts_per_s": round(ledger["per_s"], 1),
         "receipts": service["writes"],
         "raw_receipts": raw["writes"],
+        "ledger_receipts": ledger["writes"],
     }
 
 
