@@ -104,8 +104,8 @@ class World:
         return Actor.for_user(user)
 
 
-def person(make_user: Callable[..., User], username: str, role: str) -> User:
-    user = make_user(username, role, printed_name=f"{username} 签名人")
+def person(make_user: Callable[..., User], username: str, *roles: str) -> User:
+    user = make_user(username, *roles, printed_name=f"{username} 签名人")
     user.secret = enrol_totp(user)  # type: ignore[attr-defined]
     return user
 
@@ -212,8 +212,9 @@ def make_customer(db: Any, system: Actor) -> Callable[..., Partner]:
 @pytest.fixture
 def world(db: Any, system: Actor, make_user, make_product, make_customer) -> World:
     seller = person(make_user, "seller", "sales")
-    picker = person(make_user, "picker", "warehouse")
-    reviewer = person(make_user, "reviewer", "warehouse")
+    # Two trained warehouse clerks: each may pick and review, never the same order.
+    picker = person(make_user, "picker", "warehouse", "outbound_reviewer")
+    reviewer = person(make_user, "reviewer", "warehouse", "outbound_reviewer")
     qa = person(make_user, "qa", "qa_manager")
     catalog.create_uom(system, code="EA", name_zh="个", name_en="each")
     customer, licence = make_customer(qa)

@@ -71,9 +71,9 @@ def test_eight_concurrent_allocations_never_promise_the_same_units(world, put_st
     assert allocated == Decimal("15")
     for balance in Balance.objects.filter(quantity__gt=0):
         assert 0 <= balance.reserved <= balance.quantity
-        held = Reservation.objects.filter(
-            lot=balance.lot, location=balance.location
-        ).aggregate(s=Sum("quantity"))["s"]
+        held = Reservation.objects.filter(lot=balance.lot, location=balance.location).aggregate(
+            s=Sum("quantity")
+        )["s"]
         assert held == balance.reserved
     losers = SalesOrder.objects.exclude(pk__in=winners)
     assert set(losers.values_list("status", flat=True)) == {"confirmed"}

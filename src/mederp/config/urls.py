@@ -16,5 +16,6 @@ urlpatterns = [
     path("partners/", include("mederp.partners.urls")),
     path("inventory/", include("mederp.inventory.urls")),
     path("procurement/", include("mederp.procurement.urls")),
+    path("sales/", include("mederp.sales.urls")),
     path("api/v1/", api.urls),
 ]

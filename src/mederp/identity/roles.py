@@ -63,14 +63,20 @@ ROLES: dict[str, dict[str, Any]] = {
             "inventory.change_*",
             "procurement.view_*",
             "procurement.add_receipt",
-            # Fulfilment: allocate, pick by scan, review someone else's picking, ship; returns.
+            # Fulfilment: allocate, pick by scan, ship; returns.
             "sales.view_*",
             "sales.allocate_salesorder",
             "sales.pick_salesorder",
-            "sales.review_salesorder",
             "sales.ship_salesorder",
             "sales.add_salesreturn",
         ),
+    },
+    "outbound_reviewer": {
+        # 出库复核: the second person who checks picked goods against the order and signs.
+        # A role of its own because signing needs MFA (AC-04); a warehouse clerk holds it
+        # beside "warehouse" once trained, and never reviews an order they picked.
+        "label": _("Outbound reviewer (出库复核)"),
+        "perms": (*VIEW_MASTER_DATA, "sales.view_*", "sales.review_salesorder"),
     },
     "purchasing": {
         "label": _("Purchasing"),

@@ -43,6 +43,16 @@ AREAS: tuple[NavArea, ...] = (
         ),
     ),
     NavArea(
+        _("Sales"),
+        (
+            NavItem(_("Sales orders"), "sales:order_list", "sales.view_salesorder"),
+            NavItem(
+                _("Distribution records"), "sales:record_list", "sales.view_distributionrecord"
+            ),
+            NavItem(_("Returns"), "sales:return_list", "sales.view_salesreturn"),
+        ),
+    ),
+    NavArea(
         _("Warehouse"),
         (
             NavItem(
