@@ -218,7 +218,7 @@ def allocate(number: int, ids: dict[str, Any], count: int, seed: int) -> list[fl
     pick = random.Random(seed).choice  # noqa: S311 - a reproducible sample
     products = [pick(ids["sold_products"]) for _ in range(count + 1)]
     seller, picker = documents.actor_of(ids["seller"]), documents.actor_of(ids["picker"])
-    orders = documents.confirmed_orders(seller, ids["customer"], products)
+    orders = documents.confirmed_orders(seller, ids["customer_partner"], products)
 
     def allocation(n: int) -> None:
         documents.allocate(picker, orders[n + 1])

@@ -149,7 +149,7 @@ def prepare(ids: dict[str, Any], clients: int, sold: int) -> dict[str, Any]:
         "inspector": inspector.user.pk,
         "seller": seller.user.pk,
         "picker": picker.user.pk,
-        "customer": customer,
+        "customer_partner": customer,
         "supplier_partner": supplier,
         "order_lines": orders,
         "sold_products": ids["history_products"][:sold],

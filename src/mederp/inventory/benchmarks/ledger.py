@@ -68,6 +68,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--seconds", type=float, help="duration of each receipt phase")
     parser.add_argument("--sizes", help="ledger sizes in moves, e.g. 100000,1000000")
     parser.add_argument("--products", type=int, help="products with stock and history")
+    parser.add_argument("--receipt-products", type=int, help="products received in the phases")
     parser.add_argument("--in-stock", type=int, help="released lots in stock per product")
     parser.add_argument("--queries", type=int, help="FEFO queries timed per size")
     parser.add_argument("--allocations", type=int, help="allocations timed per size")
@@ -107,7 +108,9 @@ def run(options: dict[str, Any], progress: Callable[[str], None] = lambda _: Non
         try:
             ids = main.call("prepare", s["products"], s["receipt_products"])
             progress("approving partners, products and purchase orders (signed)")
-            ids.update(main.call("prepare_documents", ids, top, s["sold"]))
+            documents = main.call("prepare_documents", ids, top, s["sold"])
+            assert not set(documents) & set(ids), "a document id would shadow a place"
+            ids.update(documents)
             database = main.call("database")
             on_hand = main.call("stock_on_hand", ids, s["in_stock"])
             progress(f"stock on hand: {on_hand:,} moves for {s['products']} products")
