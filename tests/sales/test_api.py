@@ -92,7 +92,7 @@ def test_confirming_for_a_customer_with_an_expired_licence_is_refused_with_its_n
     order = make_order(customer=customer)
     with unchanged(*TABLES):
         r = send(seller, "post", f"{BASE}/orders/{order.pk}/confirm", {})
-    assert r.status_code == 422
+    assert r.status_code == 409
     assert r.json()["code"] == "sales.customer_licence_expired"
     assert licence.number in r.json()["message"]
     assert r.json()["details"]["document_id"] == licence.pk

@@ -14,10 +14,10 @@ from mederp.core.errors import Conflict, DomainError, PermissionDenied, Validati
 
 
 class GateRefused(Conflict):
-    """A master-data gate: the sale waits until the document is renewed or approved."""
+    """A master-data gate: the sale waits until the document is renewed or approved (409,
+    as procurement's gates answer)."""
 
     code = "sales.gate_refused"
-    http_status = 422
 
 
 class NotACustomer(GateRefused):

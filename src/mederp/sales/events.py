@@ -15,7 +15,6 @@ Quantities and money are decimal strings.
 """
 
 ORDER_CREATED = "sales.order.created"
-ORDER_CHANGED = "sales.order.changed"
 ORDER_CONFIRMED = "sales.order.confirmed"
 ORDER_ALLOCATED = "sales.order.allocated"
 ORDER_PICKED = "sales.order.picked"

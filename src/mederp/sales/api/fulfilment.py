@@ -66,7 +66,7 @@ def _then_detail(order_id: int, work: Any) -> Any:
 @router.post("/orders/{order_id}/confirm", response={200: OrderDetailOut, **ERRORS})
 @require_perm("sales.confirm_salesorder")
 def confirm_order(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
-    """Confirm a draft. Refused (422) naming the blocking document: the customer's licence
+    """Confirm a draft. Refused (409) naming the blocking document: the customer's licence
     expired, not yet valid or not covering a product's category (``sales.customer_*``), the
     customer not qualified or blocked, a product not approved or its registration lapsed."""
     actor = Actor.from_request(request)

@@ -18,6 +18,7 @@ from django.db import transaction
 from mederp.catalog.barcodes import parse_scan
 from mederp.core import clock, outbox
 from mederp.core.actors import Actor
+from mederp.core.errors import NotFound
 from mederp.core.services import authorize
 from mederp.inventory import services as inventory
 from mederp.inventory.models import Location, LocationKind, Move
@@ -95,8 +96,6 @@ def receive_return(
         else Location.objects.filter(pk=to_location).first()
     )
     if target is None:
-        from mederp.core.errors import NotFound
-
         raise NotFound(record_type="Location", record_id=to_location, field="to_location")
     if target.kind not in RETURN_KINDS:
         raise errors.ReturnLocationInvalid(

@@ -11,8 +11,9 @@ from django.db import transaction
 
 from mederp.core import clock, signatures, workflow
 from mederp.core.actors import Actor
+from mederp.core.errors import NotFound
 from mederp.inventory import services as inventory
-from mederp.inventory.models import Location, LocationKind
+from mederp.inventory.models import Location, LocationKind, Warehouse
 from mederp.sales import events, gates, rules
 from mederp.sales.errors import NoCustomerLocation, ReviewSignatureInvalid
 from mederp.sales.locks import lock_order
@@ -30,8 +31,6 @@ from mederp.sales.services.orders import check_gates
 
 
 def _load(order_id: int) -> SalesOrder:
-    from mederp.core.errors import NotFound
-
     order = SalesOrder.objects.select_related("customer").filter(pk=order_id).first()
     if order is None:
         raise NotFound(record_type="SalesOrder", record_id=order_id)
@@ -138,8 +137,6 @@ def _customer_location(warehouse_id: int, cache: dict[int, Location]) -> Locatio
             .first()
         )
         if found is None:
-            from mederp.inventory.models import Warehouse
-
             code = Warehouse.objects.filter(pk=warehouse_id).values_list("code", flat=True)
             raise NoCustomerLocation(warehouse=code.first() or warehouse_id)
         cache[warehouse_id] = found
