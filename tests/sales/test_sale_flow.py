@@ -112,3 +112,33 @@ def test_a_serial_tracked_sale_writes_one_record_per_serial(world, put_stock, sh
         ("SN-2", "LS1", Decimal("1")),
     ]
     assert Allocation.objects.filter(line__order=order).count() == 2
+
+
+def test_every_sales_record_written_has_its_audit_entry(world, put_stock, shipped):
+    """Invariant 2, AT-01: each row the sale wrote was audited in its transaction."""
+    from mederp.sales.models import Pick, SalesOrderLine, SalesReturn
+
+    put_stock(world.lot_product, "L-A", "10", expiry=dt.date(2027, 3, 31))
+    order = shipped((world.lot_product, "3"))
+    record = DistributionRecord.objects.get()
+    services.receive_return(
+        Actor.for_user(world.picker),
+        record=record.pk,
+        quantity="1",
+        to_location=world.returns,
+        reason="damaged",
+    )
+    written = [
+        order,
+        *SalesOrderLine.objects.filter(order=order),
+        *Allocation.objects.filter(line__order=order),
+        *Pick.objects.all(),
+        Shipment.objects.get(order=order),
+        record,
+        SalesReturn.objects.get(),
+    ]
+    for row in written:
+        label = row._meta.label_lower
+        assert AuditEntry.objects.filter(
+            record_type=label, record_id=str(row.pk), action="create"
+        ).exists(), f"{label} {row.pk} has no audit entry"
