@@ -15,11 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-from django.db import transaction
+from typing import NamedTuple
 
 from mederp.core.errors import NotFound
+from mederp.inventory import sql
 from mederp.inventory.models import (
     Balance,
     CycleCount,
@@ -59,79 +58,50 @@ class BalanceKey(NamedTuple):
     location_id: int
 
 
-_INSERT_COLUMNS = (
-    "product_id",
-    "lot_id",
-    "serial_id",
-    "lot_key",
-    "serial_key",
-    "location_id",
-    "expiry_date",
-    "quantity",
-    "reserved",
-    "version",
-)
-_INSERT = (
-    f"INSERT INTO inventory_balance ({', '.join(_INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}) "
-    "ON CONFLICT (product_id, lot_key, serial_key, location_id) DO NOTHING RETURNING id"
-)
+_PLACES = Decimal("0.000001")
 
 
-def _select(key: BalanceKey) -> Balance | None:
-    return (
-        Balance.objects.select_for_update()
-        .filter(
-            product_id=key.product_id,
-            lot_key=key.lot_key,
-            serial_key=key.serial_key,
-            location_id=key.location_id,
-        )
-        .first()
-    )
+def _exact(value: object) -> Decimal:
+    """A column value as the model's Decimal (SQLite hands back ints or floats)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(_PLACES)
 
 
 def _lock_or_create(key: BalanceKey, expiry_date: dt.date | None) -> Balance:
-    found = _select(key)
-    if found is not None:
-        return found
-    # A new row is locked by its own INSERT; a concurrent inserter of the same key waits on the
-    # unique index, finds the conflict and takes the row lock below.
-    conn = transaction.get_connection()
+    """One statement: insert the row at 0, or (on the key's conflict) touch the existing one,
+    which takes its row lock; a concurrent inserter of the same key waits on the unique index."""
     zero = Decimal(0)
-    values = (
-        key.product_id,
-        key.lot_key or None,
-        key.serial_key or None,
-        key.lot_key,
-        key.serial_key,
-        key.location_id,
-        expiry_date,
-        zero,
-        zero,
-        1,
+    row = sql.insert_returning_id(
+        Balance,
+        {
+            "product_id": key.product_id,
+            "lot_id": key.lot_key or None,
+            "serial_id": key.serial_key or None,
+            "lot_key": key.lot_key,
+            "serial_key": key.serial_key,
+            "location_id": key.location_id,
+            "expiry_date": expiry_date,
+            "quantity": zero,
+            "reserved": zero,
+            "version": 1,
+        },
+        conflict=("product_id", "lot_key", "serial_key", "location_id"),
+        on_conflict_set="version = inventory_balance.version",
+        returning=("id", "quantity", "reserved", "version", "expiry_date"),
     )
-    fields: list[Any] = [Balance._meta.get_field(c.removesuffix("_id")) for c in _INSERT_COLUMNS]
-    params = [f.get_db_prep_save(v, conn) for f, v in zip(fields, values, strict=True)]
-    with conn.cursor() as cur:
-        cur.execute(_INSERT, params)
-        row = cur.fetchone()
-    if row is None:
-        found = _select(key)
-        assert found is not None, "a conflicting balance row vanished"
-        return found
+    assert row is not None
+    pk, quantity, reserved, version, stored_expiry = row
     balance = Balance(
-        pk=row[0],
+        pk=pk,
         product_id=key.product_id,
         lot_id=key.lot_key or None,
         serial_id=key.serial_key or None,
         lot_key=key.lot_key,
         serial_key=key.serial_key,
         location_id=key.location_id,
-        expiry_date=expiry_date,
-        quantity=zero,
-        reserved=zero,
-        version=1,
+        expiry_date=stored_expiry,
+        quantity=_exact(quantity),
+        reserved=_exact(reserved),
+        version=version,
     )
     balance._state.adding = False
     return balance

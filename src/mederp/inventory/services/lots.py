@@ -20,20 +20,22 @@ from mederp.core import clock, workflow
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound
 from mederp.core.services import created
-from mederp.inventory import events, quality
+from mederp.inventory import events, quality, rules, sql
 from mederp.inventory.errors import (
     ExpiryRequired,
     ExternalSourceRequired,
+    LocationInactive,
     LotDatesConflict,
     LotDatesInvalid,
     LotExpired,
     LotNumberRequired,
     QuarantineRequired,
+    SerialQuantity,
     TrackingMismatch,
     WrongProduct,
 )
 from mederp.inventory.locks import lock_balances_of, lock_lot, lock_serial
-from mederp.inventory.models import Location, LocationKind, Lot, Move, Serial
+from mederp.inventory.models import Location, LocationKind, Lot, Move, Serial, StockStatus
 from mederp.inventory.services.moves import ProductModel, _get, post_move
 
 RECEIPT = "procurement.receipt"
@@ -133,30 +135,43 @@ def register_lot(
         raise TrackingMismatch(
             product=product.code, tracking=product.tracking, problem="it has no lots."
         )
-    with transaction.atomic():
+    with sql.one_transaction():
         existing = Lot.objects.select_related("product").filter(product=product, number=number)
-        found = existing.first()
-        if found is not None and manufacture_date is None and expiry_date is None:
-            return found  # named by number only (a return): the registered lot, as it is
+        if manufacture_date is None and expiry_date is None:
+            found = existing.first()
+            if found is not None:
+                return found  # named by number only (a return): the registered lot, as it is
         expiry = _dates(product, manufacture_date, expiry_date, number)
-        if found is None:
+        now = clock.now()
+        # Insert-or-find in one statement: a concurrent receipt of the same lot cannot make
+        # this fail, and the common case (a new lot) costs one round trip.
+        row = sql.insert_returning_id(
+            Lot,
+            {
+                "product_id": product.pk,
+                "number": number,
+                "manufacture_date": manufacture_date,
+                "expiry_date": expiry,
+                "status": StockStatus.QUARANTINE,
+                "inspected_by_id": None,
+                "created_at": now,
+                "version": 1,
+            },
+            conflict=("product_id", "number"),
+        )
+        if row is not None:
             lot = Lot(
+                pk=row[0],
                 product=product,
                 number=number,
                 manufacture_date=manufacture_date,
                 expiry_date=expiry,
-                created_at=clock.now(),
+                created_at=now,
             )
-            try:
-                with transaction.atomic():
-                    lot.save(force_insert=True)
-            except IntegrityError:
-                found = existing.first()  # registered meanwhile by a concurrent receipt
-                if found is None:
-                    raise
-            else:
-                created(actor, lot, events.LOT_REGISTERED, lot_payload(lot))
-                return lot
+            lot._state.adding = False
+            created(actor, lot, events.LOT_REGISTERED, lot_payload(lot))
+            return lot
+        found = existing.get()
         _same_dates(found, manufacture_date, expiry)
         return found
 
@@ -185,7 +200,7 @@ def register_serial(
             )
         manufacture_date = manufacture_date or lot_obj.manufacture_date
         expiry_date = expiry_date or lot_obj.expiry_date
-    with transaction.atomic():
+    with sql.one_transaction():
         existing = Serial.objects.select_related("product").filter(
             product=product, serial_number=number
         )
@@ -243,7 +258,21 @@ def receive_into_quarantine(
         raise QuarantineRequired(location=target.code, kind=target.kind, field="to_location")
     if not source.is_external:
         raise ExternalSourceRequired(location=source.code, field="from_location")
-    with transaction.atomic():
+    # Refuse before registering anything: inside a caller's transaction nothing is undone
+    # for us (no savepoint), so the checks post_move would make late are made here first.
+    qty = rules.parse_quantity(quantity)
+    problem = rules.tracking_problem(
+        product.tracking, has_lot=bool(lot_number), has_serial=bool(serial_number)
+    )
+    if product.tracking == "serial" and serial_number:
+        problem = None
+    if problem is not None:
+        raise TrackingMismatch(product=product.code, tracking=product.tracking, problem=problem)
+    if serial_number and qty != 1:
+        raise SerialQuantity(quantity=str(qty), field="quantity")
+    if not target.is_active:
+        raise LocationInactive(location=target.code)
+    with sql.one_transaction():
         lot = serial = None
         if lot_number:
             lot = register_lot(
@@ -272,7 +301,7 @@ def receive_into_quarantine(
         return post_move(
             actor,
             product=product,
-            quantity=quantity,
+            quantity=qty,
             from_location=source,
             to_location=target,
             lot=lot,

@@ -1,8 +1,8 @@
 """Posting stock moves: the one way stock changes (invariant 4; TR-04, TR-09).
 
 :func:`post_move` is the primitive every document (receipt, shipment, transfer, count, reversal)
-goes through. It runs in the caller's transaction when there is one (``transaction.atomic``
-nests) and writes, together: the move, both balances, the audit entry and the
+goes through. It runs in the caller's transaction when there is one (without a savepoint: it
+refuses before it writes) and writes, together: the move, both balances, the audit entry and the
 ``inventory.move.posted`` event. It does not check permissions: the use case that calls it
 (a receipt, a shipment, :func:`transfer`) authorises its own operation.
 """
@@ -22,7 +22,7 @@ from mederp.core import audit, canonical, clock, outbox
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound, ReasonRequired
 from mederp.core.services import authorize
-from mederp.inventory import events, rules
+from mederp.inventory import events, rules, sql
 from mederp.inventory.errors import (
     AlreadyReversed,
     InsufficientStock,
@@ -194,11 +194,15 @@ def _check_destination(line: _Line, actor: Actor, reason: str) -> None:
             authorize(actor, "inventory.release_lot")
             if not reason.strip():
                 raise ReasonRequired()
-    if target.kind == LocationKind.CUSTOMER and not source.is_external:
+    if target.kind == LocationKind.CUSTOMER or (
+        target.kind in SALEABLE_KINDS and not source.is_external
+    ):
+        # Held stock stays where QA can find it: neither shipped nor moved to another shelf
+        # from under a location's hold (it may go to quarantine or rejected goods).
         on = clock.today()
         expiry = line.expiry_date
         why = None
-        if expiry is not None and expiry < on:
+        if target.kind == LocationKind.CUSTOMER and expiry is not None and expiry < on:
             why = f"expired on {expiry.isoformat()}"
         elif active_holds(
             line.product.pk,
@@ -233,9 +237,11 @@ def _check_serial_place(line: _Line, balances: dict[BalanceKey, Balance]) -> Non
         )
 
 
-def _consume(reservation: Reservation | None, line: _Line, source: Balance | None) -> Decimal:
-    """Take the move's quantity out of its reservation; return how much of the source's
-    reserved quantity the move may use."""
+def _check_reservation(
+    reservation: Reservation | None, line: _Line, source: Balance | None
+) -> Decimal:
+    """How much of the source's reserved quantity the move may take: what its reservation
+    (for exactly this stock) still holds, or nothing without one."""
     if reservation is None:
         return Decimal(0)
     key = (reservation.product_id, reservation.lot_id, reservation.serial_id)
@@ -254,25 +260,29 @@ def _consume(reservation: Reservation | None, line: _Line, source: Balance | Non
             remaining=str(reservation.quantity),
             requested=str(line.quantity),
         )
-    reservation.quantity -= line.quantity
-    reservation.version += 1
-    reservation.save(update_fields=["quantity", "version"])
     return line.quantity
+
+
+def _check_enough(line: _Line, balances: dict[BalanceKey, Balance], from_reserved: Decimal) -> None:
+    """Invariant 4: the source never goes negative, nor below what others have reserved."""
+    if line.source.is_external:
+        return
+    src = balances[line.key(line.source)]
+    free = src.quantity - src.reserved + from_reserved
+    if free < line.quantity:
+        raise InsufficientStock(
+            product=line.product.code,
+            lot=line.lot.number if line.lot else "—",
+            serial=line.serial.serial_number if line.serial else None,
+            location=line.source.code,
+            available=str(rules.normal(free)),
+            requested=str(line.quantity),
+        )
 
 
 def _apply(line: _Line, balances: dict[BalanceKey, Balance], from_reserved: Decimal) -> None:
     if not line.source.is_external:
         src = balances[line.key(line.source)]
-        free = src.quantity - src.reserved + from_reserved
-        if free < line.quantity:
-            raise InsufficientStock(
-                product=line.product.code,
-                lot=line.lot.number if line.lot else "—",
-                serial=line.serial.serial_number if line.serial else None,
-                location=line.source.code,
-                available=str(rules.normal(free)),
-                requested=str(line.quantity),
-            )
         src.quantity -= line.quantity
         src.reserved -= from_reserved
         _save_balance(src)
@@ -338,7 +348,7 @@ def post_move(
     rules.
     """
     qty = rules.parse_quantity(quantity)
-    with transaction.atomic():
+    with sql.one_transaction():
         line = _Line(
             product=_get(ProductModel, product, "Product"),
             lot=_get(Lot, lot, "Lot"),
@@ -352,6 +362,8 @@ def post_move(
             raise SameLocation(location=line.source.code)
         if check_status and not line.target.is_active:
             raise LocationInactive(location=line.target.code)
+        if line.serial is not None and line.source.is_external:
+            _check_serial_place(line, {})  # early, so the usual refusal creates no row
         keys = [line.key(loc) for loc in (line.source, line.target) if not loc.is_external]
         balances = lock_balances(keys, expiry_date=line.expiry_date)
         if check_status:
@@ -364,7 +376,12 @@ def post_move(
                 reservation.pk if isinstance(reservation, Reservation) else reservation
             )
         source_balance = balances.get(line.key(line.source))
-        from_reserved = _consume(held, line, source_balance)
+        from_reserved = _check_reservation(held, line, source_balance)
+        _check_enough(line, balances, from_reserved)
+        if held is not None:
+            held.quantity -= qty
+            held.version += 1
+            held.save(update_fields=["quantity", "version"])
         if line.serial is not None:
             try:
                 with transaction.atomic():
