@@ -149,3 +149,29 @@ def test_moves_are_append_only(stock: Stock, admin: Any) -> None:
         Move.objects.filter(pk=move.pk).update(quantity=6)
     with pytest.raises(DatabaseError), transaction.atomic():
         Move.objects.filter(pk=move.pk).delete()
+
+
+def test_near_expiry_windows_are_configured_per_scope_and_audited(
+    stock: Stock, admin: Any, api: Any
+) -> None:
+    """TR-05: windows per product or classification code; the most specific scope wins."""
+    from mederp.core.models import AuditEntry
+    from mederp.inventory.services import expiry
+
+    expiry.set_windows(admin, category_code="14-02", days=[120, 60])
+    expiry.set_windows(admin, product=stock.cold_product, days=[30])
+    assert expiry.windows_for(stock.lot_product.pk, "14-02") == [120, 60]
+    assert expiry.windows_for(stock.cold_product.pk, "14-02") == [30]
+    assert expiry.windows_for(999, "99-99") == [90]
+    entry = AuditEntry.objects.filter(record_type="inventory.expirypolicy").order_by("-id")[0]
+    assert json.loads(entry.changes) == {"days": [[], [30]]}
+    with pytest.raises(DomainError) as exc:
+        expiry.set_windows(admin, category_code="14-02", days=[0])
+    assert exc.value.code == "validation_failed"
+    r = api.post(
+        "/api/v1/inventory/expiry-windows",
+        data=json.dumps({"category_code": "14-02", "days": [180, 90, 30]}),
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and [w["days"] for w in r.json()] == [180, 90, 30]
+    assert len(api.get("/api/v1/inventory/expiry-windows").json()) == 4

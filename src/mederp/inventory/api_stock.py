@@ -28,7 +28,7 @@ from mederp.core.idempotency import answered, run_idempotent
 from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, TransitionIn, signature_body
 from mederp.inventory import quality, reconcile, rules, selectors, services
 from mederp.inventory.api import router
-from mederp.inventory.models import Balance, CycleCount, Lot, Move, Serial
+from mederp.inventory.models import Balance, CycleCount, ExpiryPolicy, Lot, Move, Serial
 from mederp.inventory.services import expiry
 
 # --- schemas ------------------------------------------------------------------------------------
@@ -713,3 +713,47 @@ def reconcile_books(request: HttpRequest) -> Any:
     """Balances recomputed from the moves; every difference named (invariant 4)."""
     differences = reconcile.reconcile()
     return {"ok": not differences, "differences": [d.as_dict() for d in differences]}
+
+
+class ExpiryWindowsIn(StrictIn):
+    product_id: int | None = None
+    category_code: str = Field(default="", max_length=32)
+    days: list[int] = Field(description="windows in days before expiry, e.g. [180, 90, 30]")
+    reason: str = Field(default="", max_length=2000)
+
+
+class ExpiryWindowOut(Schema):
+    product_id: int | None
+    category_code: str
+    days: int
+
+
+@router.get("/expiry-windows", response={200: list[ExpiryWindowOut], **ERRORS})
+@require_perm("inventory.view_expirypolicy")
+def list_expiry_windows(request: HttpRequest) -> Any:
+    """Every configured near-expiry window (none: 90 days for every product)."""
+    return [
+        {"product_id": p.product_id, "category_code": p.category_code, "days": p.days}
+        for p in ExpiryPolicy.objects.all()
+    ]
+
+
+@router.post("/expiry-windows", response={200: list[ExpiryWindowOut], **ERRORS})
+@require_perm("inventory.change_expirypolicy")
+def set_expiry_windows(request: HttpRequest, payload: ExpiryWindowsIn) -> Any:
+    """Replace the windows of one scope: a product, a classification code, or all products."""
+
+    def execute() -> tuple[int, Any]:
+        rows = expiry.set_windows(
+            Actor.from_request(request),
+            days=payload.days,
+            product=payload.product_id,
+            category_code=payload.category_code,
+            reason=payload.reason,
+        )
+        return 200, [
+            {"product_id": p.product_id, "category_code": p.category_code, "days": p.days}
+            for p in rows
+        ]
+
+    return run_idempotent(request, payload.model_dump(mode="json"), execute)

@@ -17,9 +17,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
-from mederp.core import clock, outbox
+from mederp.core import audit, clock, outbox
 from mederp.core.actors import Actor
+from mederp.core.errors import ValidationFailed
+from mederp.core.services import authorize
 from mederp.inventory import events, rules
 from mederp.inventory.models import (
     DEFAULT_NEAR_EXPIRY_DAYS,
@@ -187,4 +190,53 @@ def report(*, on_date: dt.date | None = None) -> list[NearExpiryRow]:
             )
         )
     rows.sort(key=lambda r: (r.expiry_date, r.product_code, r.lot_number))
+    return rows
+
+
+def set_windows(
+    actor: Actor,
+    *,
+    days: Sequence[int],
+    product: Any = None,
+    category_code: str = "",
+    reason: str = "",
+) -> list[ExpiryPolicy]:
+    """Replace the near-expiry windows of one scope (a product, a classification code, or —
+    both empty — every product) with ``days`` (e.g. ``[180, 90, 30]``; empty removes the
+    scope's rows). Configuration (TR-05): audited with who, when, old and new windows."""
+    authorize(actor, "inventory.change_expirypolicy")
+    product_id = getattr(product, "pk", product)
+    category = (category_code or "").strip()
+    if product_id is not None and category:
+        raise ValidationFailed(
+            fields={"category_code": ["Give a product or a category, not both."]}
+        )
+    wanted = sorted({int(d) for d in days}, reverse=True)
+    if any(d <= 0 or d > 3650 for d in wanted) or any(isinstance(d, bool) for d in days):
+        raise ValidationFailed(fields={"days": [_("Each window is 1 to 3650 days.")]})
+    with transaction.atomic():
+        scope = ExpiryPolicy.objects.select_for_update().filter(
+            product_id=product_id, category_code="" if product_id is not None else category
+        )
+        before = sorted(scope.values_list("days", flat=True), reverse=True)
+        if before == wanted:
+            return list(scope)
+        scope.delete()
+        rows = [
+            ExpiryPolicy.objects.create(
+                product_id=product_id,
+                category_code="" if product_id is not None else category,
+                days=d,
+            )
+            for d in wanted
+        ]
+        audit.record(
+            actor,
+            action=audit.UPDATE,
+            record_type="inventory.expirypolicy",
+            record_id=f"product:{product_id}" if product_id is not None else f"category:{category}",
+            label="near-expiry windows",
+            changes={"days": [before, wanted]},
+            reason=reason or "near-expiry windows set",
+        )
     return rows
