@@ -258,3 +258,77 @@ def test_fefo_lists_released_unexpired_unheld_stock_earliest_expiry_first(
     services.place_hold(admin, product=stock.lot_product, lot=late, reason="excursion")
     assert [r.lot_number for r in selectors.available_lots_fefo(stock.lot_product)] == ["EARLY"]
     assert selectors.available_quantity(stock.lot_product) == Decimal(5)
+
+
+def test_returns_go_back_to_storage_only_by_a_qa_decision(
+    stock: Stock, admin: Any, make_user: Any
+) -> None:
+    """TR-08: returned goods stay segregated until QA decides; the decision needs a reason."""
+    from mederp.core.actors import Actor
+
+    lot = receive(stock, admin, "5").lot
+    release(lot)
+    services.transfer(
+        admin,
+        product=stock.lot_product,
+        lot=lot,
+        quantity=5,
+        from_location=stock.quarantine,
+        to_location=stock.storage,
+    )
+    services.post_move(
+        admin,
+        product=stock.lot_product,
+        lot=lot,
+        quantity=2,
+        from_location=stock.storage,
+        to_location=stock.customer,
+        document_type="sales.shipment",
+        document_id="S-1",
+    )
+    services.receive_into_quarantine(
+        admin,
+        product=stock.lot_product,
+        quantity=1,
+        from_location=stock.customer,
+        to_location=stock.returns,
+        lot_number="L1",
+        document_type="sales.return",
+        document_id="RMA-1",
+    )
+    clerk = Actor.for_user(make_user("clerk", "warehouse"))
+    back = {
+        "product": stock.lot_product,
+        "lot": lot,
+        "quantity": 1,
+        "from_location": stock.returns,
+        "to_location": stock.storage,
+    }
+    with pytest.raises(DomainError) as exc:
+        services.transfer(clerk, **back)
+    assert exc.value.code == "permission_denied"
+    with pytest.raises(DomainError) as exc:
+        services.transfer(admin, **back)
+    assert exc.value.code == "audit.reason_required"
+    services.transfer(admin, **back, reason="inspected: sealed, undamaged")
+    assert selectors.balance_of(stock.lot_product, location=stock.storage, lot=lot) == 4
+
+
+def test_held_stock_stays_put(stock: Stock, admin: Any) -> None:
+    """A hold on a shelf keeps its stock there: not shipped, not moved to another shelf."""
+    lot = receive(stock, admin, "5").lot
+    release(lot)
+    services.transfer(
+        admin,
+        product=stock.lot_product,
+        lot=lot,
+        quantity=5,
+        from_location=stock.quarantine,
+        to_location=stock.storage,
+    )
+    services.place_hold(admin, product=stock.lot_product, location=stock.storage, reason="9 °C")
+    move = {"product": stock.lot_product, "lot": lot, "quantity": 1, "from_location": stock.storage}
+    with pytest.raises(DomainError) as exc:
+        services.transfer(admin, **move, to_location=stock.storage2)
+    assert exc.value.code == "inventory.stock_not_available"
+    services.transfer(admin, **move, to_location=stock.rejected)  # disposition is allowed
