@@ -167,9 +167,6 @@ def test_a_batch_holds_the_affected_stock_in_one_transaction(room: ColdRoom, sys
     assert empty.status_code == 422
 
 
-# --- QA's decisions over the API -------------------------------------------------------------
-
-
 @pytest.fixture
 def qa(person: Any) -> Any:
     return person("qa", "qa_manager")

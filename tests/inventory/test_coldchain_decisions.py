@@ -89,9 +89,6 @@ def close(user: Any, excursion: Excursion, **kw: Any) -> Excursion:
     )
 
 
-# --- release --------------------------------------------------------------------------------
-
-
 def test_qa_releases_held_stock_by_signature_and_it_is_available_again(
     room: ColdRoom, hold: StockHold, qa: Any
 ) -> None:
@@ -122,9 +119,6 @@ def test_a_warehouse_user_may_not_release_held_stock(hold: StockHold, person: An
     clerk = person("clerk", "warehouse")
     err = refused(release, clerk, hold)
     assert err.code == "signatures.not_permitted"
-
-
-# --- reject ---------------------------------------------------------------------------------
 
 
 def test_qa_rejects_held_stock_into_the_rejected_goods_area_by_signature(
@@ -177,9 +171,6 @@ def test_a_hold_already_decided_cannot_be_decided_again(
     later()
     err = refused(reject, qa, hold, room.stock.rejected)
     assert err.code == "inventory.hold_not_active"
-
-
-# --- closing the excursion ----------------------------------------------------------------------
 
 
 def test_an_excursion_closes_only_after_every_held_stock_was_decided(
@@ -256,16 +247,11 @@ def test_only_qa_closes_excursions(excursion: Excursion, hold: StockHold, person
     assert err.code == "signatures.not_permitted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inventory.services.moves.post_move (H-A) checks holds only on the way to a "
-    "customer: a transfer to another storage or cold location leaves a location-scoped hold "
-    "behind and the stock becomes available. Remove this marker when moves into "
-    "storage/cold refuse held stock.",
-)
 def test_held_stock_cannot_be_moved_out_from_under_its_hold_into_saleable_storage(
     room: ColdRoom, hold: StockHold, system: Actor
 ) -> None:
+    """The excursion's hold is on the cold room: moving the lot to another fridge would leave
+    the hold behind and make the stock available."""
     from mederp.inventory import services as inventory_services
 
     stock = room.stock
