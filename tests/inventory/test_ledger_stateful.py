@@ -418,8 +418,8 @@ def test_random_ledger_operations_keep_balances_equal_to_the_ledger(stock):
     run_state_machine_as_test(
         ledger_machine(stock),
         settings=settings(
-            max_examples=15,
-            stateful_step_count=40,
+            max_examples=12,
+            stateful_step_count=35,
             deadline=None,
             database=None,  # no example database written into the working tree
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
