@@ -182,6 +182,14 @@ def test_everything_rejected_is_recorded_and_nothing_enters_stock(world, order, 
     assert receive(world, line, quantity="100", lot="L2", expiry_date=EXPIRY).pk
 
 
+@pytest.mark.parametrize("none", [0, "0.000"])
+def test_nothing_accepted_is_written_as_zero_in_any_form(world, line, none):
+    receipt = receive(
+        world, line, quantity="3", accepted=none, lot="L", expiry_date=EXPIRY, rejection_reason="x"
+    )
+    assert receipt.lines.get().result == "rejected"
+
+
 def test_serials_are_received_one_by_one(world, approved_order):
     order = approved_order((world.serial_product, "2"))
     line = order.lines.get()

@@ -78,10 +78,22 @@ class Checked:
         return self.received - self.accepted
 
 
+def _is_zero(value: Any) -> bool:
+    """Nothing accepted ("0", "0.0", 0): the one quantity a receipt line may take that a stock
+    move may not."""
+    if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
+        return False
+    try:
+        return Decimal(str(value).strip()) == 0
+    except ArithmeticError:
+        return False
+
+
 def _accepted(value: Any, received: Decimal, field: str) -> Decimal:
+    """The quantity accepted: all of it when not given, none, or a quantity up to received."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return received
-    if not isinstance(value, bool) and (value == 0 or value == "0"):
+    if _is_zero(value):
         return Decimal(0)
     accepted = parse_quantity(value, field)
     if accepted > received:
