@@ -1,6 +1,8 @@
-"""The demo plant and 首营 approval: the demo cannot sign for qa (qa enrols TOTP at the first
-sign-in and no signing bypass exists), so it leaves its products and partners in review for qa
-to approve in the UI (AC-04, ES-10)."""
+"""The demo plant and 首营 approval: the demo enrols qa's authenticator through identity's own
+enrolment steps and qa approves the devices and partners by electronic signature, the first
+signature of the session with password and TOTP, later ones with the password only (AC-04,
+ES-09, ES-10, ES-12). No signing bypass: outside that session qa needs every component again.
+The components are left in review, for qa to approve in the UI."""
 
 from __future__ import annotations
 
@@ -9,10 +11,13 @@ import io
 import pytest
 from django.core.management import call_command
 
+from mederp.catalog import selectors
 from mederp.catalog.models import Product
+from mederp.core import signatures
+from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.core.models import Signature
-from mederp.identity.models import User
+from mederp.identity import credentials
+from mederp.identity.models import SecurityEvent, User, UserSession
 from mederp.partners.models import Partner
 from mederp.ui import demo
 
@@ -24,24 +29,49 @@ def loaded():
     call_command("demo", stdout=io.StringIO())
 
 
-def test_demo_products_and_partners_wait_in_review(loaded):
-    assert set(Product.objects.values_list("approval_state", flat=True)) == {"in_review"}
-    assert set(Partner.objects.values_list("qualification_state", flat=True)) == {"in_review"}
-    assert not Signature.objects.exists()
+def test_devices_and_partners_are_approved_by_qas_signature(loaded):
+    devices = Product.objects.exclude(device_class="none")
+    assert set(devices.values_list("approval_state", flat=True)) == {"approved"}
+    for product in devices:
+        assert selectors.is_approved_for_use(product)
+        (signed,) = signatures.signatures_for(product)
+        assert signed.valid and signed.signature.signer_username == "qa"
+        assert signed.signature.meaning == "approved"
+    assert set(Partner.objects.values_list("qualification_state", flat=True)) == {"approved"}
 
 
-def test_qa_cannot_sign_before_enrolling_an_authenticator(loaded):
-    from mederp.catalog import services
-    from mederp.core.actors import Actor
+def test_components_wait_in_review_unsigned(loaded):
+    components = Product.objects.filter(device_class="none")
+    assert components.count() == 5
+    assert set(components.values_list("approval_state", flat=True)) == {"in_review"}
+    assert not any(signatures.signatures_for(p) for p in components)
 
+
+def test_qa_signed_in_once_and_signed_out(loaded):
+    """The demo's signatures fall within one continuous session, begun by a login with the
+    password and a TOTP code and ended by a logout, as a person's would."""
     qa = User.objects.get(username="qa")
-    product = Product.objects.get(code="SYR-5ML")
+    (session,) = UserSession.objects.filter(user=qa)
+    assert session.ended_at is not None and session.end_reason == "logout"
+    assert session.mfa_verified_at is not None and session.full_signing_at is not None
+    events = SecurityEvent.objects.filter(user=qa).order_by("id")
+    kinds = list(events.values_list("kind", flat=True))
+    assert kinds == ["identity_verified", "mfa_enrolled", "login_succeeded", "logout"]
+    assert credentials.has_mfa(qa)
+
+
+def test_outside_the_demos_session_qa_needs_the_authenticator_again(loaded):
+    qa = User.objects.get(username="qa")
+    component = Product.objects.get(code="CMP-NEEDLE")
+    from mederp.catalog import services
+
     with pytest.raises(DomainError) as exc:
-        services.approve_product(Actor.for_user(qa), product.pk, password=demo.DEMO_PASSWORD)
-    assert exc.value.code == "identity.mfa_enrolment_required"
+        services.approve_product(Actor.for_user(qa), component.pk, password=demo.DEMO_PASSWORD)
+    assert exc.value.code == "identity.totp_required"
+    assert Product.objects.get(pk=component.pk).approval_state == "in_review"
 
 
-def test_the_logins_say_who_approves(loaded):
+def test_the_logins_say_what_waits_for_qa(loaded):
     out = io.StringIO()
     call_command("demo", "--logins", stdout=out)
-    assert "qa approves each by electronic signature" in out.getvalue()
+    assert "5 products wait in review (首营品种): qa approves each" in out.getvalue()

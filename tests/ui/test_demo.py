@@ -1,5 +1,7 @@
-"""``mederp demo`` (shared/DEMO.md): loads through the services, is idempotent, and gives every
-gate something to bite on (an expired and an expiring registration, unqualified partners)."""
+"""``mederp demo`` (shared/DEMO.md): loads through the services with audit trail and events,
+is idempotent, and gives every gate something to bite on: an expired and an expiring
+registration, a supplier and a customer whose licence expired, a supplier whose scope does not
+cover IVD reagents (invariant 6; CN-03, CN-04, CN-05; AT-01, AT-07)."""
 
 from __future__ import annotations
 
@@ -11,36 +13,71 @@ from django.core.management import call_command
 from mederp.catalog import selectors as catalog_selectors
 from mederp.catalog.models import Product
 from mederp.core import chain
-from mederp.core.models import AuditEntry, OutboxEvent
-from mederp.identity.models import User
+from mederp.core.actors import Actor
+from mederp.core.errors import DomainError
+from mederp.core.models import AuditEntry, OutboxEvent, Signature
+from mederp.identity import securitylog
+from mederp.identity.models import SecurityEvent, User, UserSession
+from mederp.inventory.models import Balance, Move, TemperatureReading
+from mederp.inventory.reconcile import reconcile
 from mederp.partners import selectors as partner_selectors
 from mederp.partners.models import Partner
+from mederp.procurement import gates as procurement_gates
+from mederp.procurement import services as procurement
+from mederp.procurement.models import PurchaseOrder
+from mederp.sales import services as sales
+from mederp.sales.models import SalesOrder
+from mederp.ui.demo import story
 
 pytestmark = pytest.mark.django_db
 
 
 def _load() -> str:
     out = io.StringIO()
-    call_command("demo", stdout=out)
+    call_command("demo", stdout=out, stderr=out)
     return out.getvalue()
 
 
+def _everything() -> tuple[int, ...]:
+    return tuple(
+        m.objects.count()
+        for m in (
+            AuditEntry,
+            OutboxEvent,
+            Signature,
+            SecurityEvent,
+            UserSession,
+            Product,
+            Partner,
+            PurchaseOrder,
+            SalesOrder,
+            Move,
+            TemperatureReading,
+        )
+    )
+
+
 def test_demo_loads_through_the_services_with_audit_and_events():
-    assert "users +8" in _load()
+    out = _load()
+    assert "users +8" in out and "demo:" not in out, out
     assert User.objects.filter(username__in=["admin", "qa", "auditor"]).count() == 3
     assert AuditEntry.objects.filter(record_type="catalog.product", action="create").count() == 10
     assert OutboxEvent.objects.filter(event_type="partners.partner.created").count() == 8
-    chain.seal()
-    assert chain.verify().ok
+    assert OutboxEvent.objects.filter(event_type="procurement.receipt.recorded").count() == 2
+    assert OutboxEvent.objects.filter(event_type="sales.order.shipped").count() == 1
+    assert Move.objects.count() == AuditEntry.objects.filter(record_type="inventory.move").count()
+    report = chain.verify()
+    assert report.ok and report.unsealed_entries == 0, report
+    assert securitylog.verify() is None  # no altered security event
+    assert reconcile() == []
 
 
 def test_running_the_demo_twice_changes_nothing():
     _load()
-    before = (AuditEntry.objects.count(), OutboxEvent.objects.count(), Product.objects.count())
-    assert "products +0" in _load()
-    assert (AuditEntry.objects.count(), OutboxEvent.objects.count(), Product.objects.count()) == (
-        before
-    )
+    before = _everything()
+    out = _load()
+    assert "products +0" in out and "signatures +0" in out and "purchase_orders +0" in out
+    assert _everything() == before
 
 
 def test_demo_gives_the_gates_something_to_bite_on():
@@ -61,8 +98,56 @@ def test_demo_gives_the_gates_something_to_bite_on():
     assert "expiring" in overall("CUS-004") and "valid" in overall("SUP-001")
 
 
+def test_the_drafts_the_demo_leaves_are_refused_naming_the_expired_licence():
+    _load()
+    buyer = Actor.for_user(User.objects.get(username="buyer"))
+    draft = PurchaseOrder.objects.get(notes=story.PO_REFUSED)
+    with pytest.raises(DomainError) as refused:
+        procurement.submit_order(buyer, draft.pk)
+    assert refused.value.code == "procurement.supplier_licence_expired"
+    assert refused.value.details["number"] == "苏药监械经营许20180002号"
+
+    seller = Actor.for_user(User.objects.get(username="sales"))
+    order = SalesOrder.objects.get(customer_reference=story.SO_REFUSED)
+    with pytest.raises(DomainError) as refused:
+        sales.confirm_order(seller, order.pk)
+    assert refused.value.code == "sales.customer_licence_expired"
+    assert refused.value.details["number"] == "浙药监械经营许20190005号"
+
+
+def test_the_narrow_scope_supplier_and_the_expired_registration_are_refused():
+    _load()
+    scope_only = Partner.objects.get(code="SUP-003")
+    kit, syringe, thermometer = (
+        Product.objects.get(code=c) for c in ("IVD-AG", "SYR-5ML", "THERM-E")
+    )
+    assert [p.code for p in procurement_gates.problems(scope_only, [kit], "CN")] == [
+        "procurement.supplier_scope"
+    ]
+    assert procurement_gates.problems(scope_only, [syringe], "CN") == []
+    qualified = Partner.objects.get(code="SUP-001")
+    assert [p.code for p in procurement_gates.problems(qualified, [thermometer], "CN")] == [
+        "procurement.registration_expired"
+    ]
+
+
 def test_demo_logins_are_printed():
+    _load()
     out = io.StringIO()
     call_command("demo", "--logins", stdout=out)
     text = out.getvalue()
     assert "MedERP-demo-2026" in text and "auditor" in text and "127.0.0.1:8000" in text
+    assert "waits in quarantine" in text and "try to submit it" in text
+
+
+def test_nothing_the_demo_writes_is_dated_before_it_ran():
+    """The audit chain names an entry dated well before its seal as a back-dated insertion
+    (AT-07): the demo's history is written at the moment it is loaded, never antedated."""
+    _load()
+    first, last = (
+        AuditEntry.objects.order_by(f).values_list("occurred_at", flat=True).first()
+        for f in ("occurred_at", "-occurred_at")
+    )
+    assert first is not None and last is not None
+    assert (last - first).total_seconds() < 600
+    assert not Balance.objects.filter(quantity__lt=0).exists()

@@ -1,8 +1,8 @@
-"""The demo plant (shared/DEMO.md): 苏州示例医疗科技有限公司, loaded through the services.
+"""The demo plant's master data (shared/DEMO.md): people, products, partners and the warehouse.
 
-Idempotent: every record is looked up by its business key first and created only when missing,
-so running ``mederp demo`` twice changes nothing. Dates are relative to the day of the first
-load, so the expired and expiring documents bite whenever a newcomer runs it.
+Every record is looked up by its business key first and created only when missing. Validity
+dates count from the story's "today" (:class:`~mederp.ui.demo.timeline.Timeline`), so the
+expired and expiring documents bite whenever a newcomer loads the demo.
 """
 
 from __future__ import annotations
@@ -11,11 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
-
 from mederp.catalog import services as catalog
-from mederp.catalog.models import ApprovalState, Product, UnitOfMeasure
-from mederp.core import clock
+from mederp.catalog.models import Product, UnitOfMeasure
 from mederp.core.actors import Actor
 from mederp.identity import admin_services
 from mederp.identity import services as identity
@@ -27,6 +24,7 @@ from mederp.partners.models import Partner
 from mederp.partners.rules import uscc_check_character
 
 DEMO_PASSWORD = "MedERP-demo-2026"  # noqa: S105 - printed by `make run`; demo only
+COMPANY = "苏州示例医疗科技有限公司"
 
 USERS = (
     ("admin", "系统管理员 Admin", "administrator"),
@@ -39,38 +37,8 @@ USERS = (
     ("auditor", "审核员 Auditor (read-only)", "auditor"),
 )
 
-
-def needs_mfa(username: str, role: str) -> bool:
-    """Whether this demo user signs in with an authenticator code (AC-04): the roles the policy
-    names, and anyone allowed to sign. They set it up at their first sign-in."""
-    from mederp.identity.credentials import mfa_required
-    from mederp.identity.policy import setting
-
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        return role in setting("MFA_REQUIRED_ROLES")
-    return mfa_required(user)
-
-
-def login_lines() -> list[str]:
-    """The demo logins as ``mederp demo --logins`` prints them."""
-    lines = [f"\nMedERP demo — http://127.0.0.1:8000  (password for every user: {DEMO_PASSWORD})"]
-    with_mfa = []
-    for username, printed, role in USERS:
-        mark = "  *" if needs_mfa(username, role) else ""
-        if mark:
-            with_mfa.append(username)
-        lines.append(f"  {username:<8} {role:<14} {printed}{mark}")
-    if with_mfa:
-        lines.append(
-            f"  * {', '.join(with_mfa)}: two-factor authentication (TOTP). At the first sign-in, "
-            "scan the QR code with an authenticator app and keep the recovery codes."
-        )
-    lines.append(
-        "  Products and partners wait in review (首营): qa approves each by electronic signature."
-    )
-    lines.append("")
-    return lines
+#: The cold room's temperature logger posts its readings as an API client, as a real one would.
+LOGGER = "coldroom-logger"
 
 
 def gtin14(body13: str) -> str:
@@ -211,7 +179,14 @@ PRODUCTS = (
     ),
 )
 
-# (code, name, supplier?, customer?, org code, [(kind, number, scope, days valid)])
+# TODO(partners/sales owners): a hospital holds a 医疗机构执业许可证, not a 医疗器械经营许可证,
+# but partners has no such document kind and the sales gate reads only device licences
+# (partners.rules.LICENCE_KINDS). Until it does, the demo files the hospitals' licences as
+# distribution licences (as tests/sales does), so that selling to them can be shown.
+HOSPITAL_LICENCE = "distribution_licence"
+
+# (code, name, supplier?, customer?, org code, min shelf life days,
+#  [(kind, number, scope, days valid)])
 PARTNERS = (
     (
         "SUP-001",
@@ -219,6 +194,7 @@ PARTNERS = (
         True,
         False,
         "MA1DEM000",
+        0,
         [
             ("business_licence", "BL-SUP-001", [], None),
             ("distribution_licence", "苏药监械经营许20230001号", ["07", "13", "14", "6840"], 900),
@@ -230,6 +206,7 @@ PARTNERS = (
         True,
         False,
         "MA1DEM011",
+        0,
         [
             ("business_licence", "BL-SUP-002", [], None),
             ("distribution_licence", "苏药监械经营许20180002号", ["07", "13", "14", "6840"], -45),
@@ -241,6 +218,7 @@ PARTNERS = (
         True,
         False,
         "MA1DEM022",
+        0,
         [
             ("business_licence", "BL-SUP-003", [], None),
             ("distribution_licence", "苏药监械经营许20220003号", ["07", "13", "14"], 700),
@@ -252,7 +230,8 @@ PARTNERS = (
         False,
         True,
         "MA1DEM033",
-        [("other", "PDY-32050001", ["07", "13", "14", "6840"], 1200)],
+        30,
+        [(HOSPITAL_LICENCE, "PDY-32050001", ["07", "13", "14", "6840"], 1200)],
     ),
     (
         "CUS-002",
@@ -260,7 +239,8 @@ PARTNERS = (
         False,
         True,
         "MA1DEM044",
-        [("other", "PDY-32050002", ["07", "13", "14", "6840"], 1000)],
+        30,
+        [(HOSPITAL_LICENCE, "PDY-32050002", ["07", "13", "14", "6840"], 1000)],
     ),
     (
         "CUS-003",
@@ -268,7 +248,8 @@ PARTNERS = (
         False,
         True,
         "MA1DEM055",
-        [("other", "PDY-32058303", ["07", "14", "6840"], 800)],
+        30,
+        [(HOSPITAL_LICENCE, "PDY-32058303", ["07", "14", "6840"], 800)],
     ),
     (
         "CUS-004",
@@ -276,6 +257,7 @@ PARTNERS = (
         False,
         True,
         "MA1DEM066",
+        90,
         [
             ("business_licence", "BL-CUS-004", [], None),
             ("distribution_licence", "沪药监械经营许20210004号", ["07", "13", "14", "6840"], 6),
@@ -287,6 +269,7 @@ PARTNERS = (
         False,
         True,
         "MA1DEM077",
+        90,
         [
             ("business_licence", "BL-CUS-005", [], None),
             ("distribution_licence", "浙药监械经营许20190005号", ["07", "14"], -20),
@@ -307,30 +290,26 @@ LOCATIONS = (
 )
 
 
-def _days(n: int | None) -> dt.date | None:
-    return None if n is None else clock.today() + dt.timedelta(days=n)
-
-
-def _submit_for_approval(actor: Actor) -> None:
-    """首营 approval is QA's electronic signature, and qa sets up TOTP at the first sign-in, so
-    the demo cannot sign for qa (and no signing bypass exists): it submits the demo products
-    and partners for review; qa approves them in the UI after enrolling."""
-    drafts = Product.objects.filter(
-        code__in=[p.code for p in PRODUCTS], approval_state=ApprovalState.DRAFT
-    )
-    for product in drafts.order_by("pk"):
-        catalog.submit_product(actor, product.pk)
-    waiting = Partner.objects.filter(
-        code__in=[p[0] for p in PARTNERS], qualification_state=Partner.QualificationState.DRAFT
-    )
-    for partner in waiting.order_by("pk"):
-        partners.submit_partner(actor, partner.pk)
+def create_people(actor: Actor, added: dict[str, int]) -> None:
+    """The demo users, their identity checks (ES-06) and the cold room's logger."""
+    for username, printed, role in USERS:
+        if not User.objects.filter(username=username).exists():
+            identity.create_user(
+                actor, username=username, printed_name=printed, roles=[role], password=DEMO_PASSWORD
+            )
+            added["users"] += 1
+    _verify_identities()
+    if not User.objects.filter(username=f"client:{LOGGER}").exists():
+        # Its first key is not kept: an administrator issues one when a real logger is wired.
+        identity.create_api_client(
+            actor, name=LOGGER, roles=["warehouse"], scopes=["inventory:write"]
+        )
 
 
 def _verify_identities() -> None:
-    """The demo administrator records each demo person's identity check (ES-06), so the QA
-    manager can sign once enrolled. The administrator's own check needs a second administrator,
-    as in a real plant, so it stays unrecorded."""
+    """The demo administrator records each demo person's identity check (ES-06), so that they
+    may sign. The administrator's own check needs a second administrator, as in a real plant,
+    so it stays unrecorded."""
     admin = User.objects.get(username="admin")
     verifier = Actor.for_user(admin)
     for username, _printed, _role in USERS:
@@ -343,18 +322,7 @@ def _verify_identities() -> None:
             )
 
 
-@transaction.atomic
-def load(actor: Actor | None = None) -> dict[str, int]:
-    """Create whatever part of the demo plant is missing; return how many records were added."""
-    actor = actor or Actor.system("mederp demo")
-    added = {"users": 0, "uoms": 0, "products": 0, "partners": 0, "locations": 0}
-    for username, printed, role in USERS:
-        if not User.objects.filter(username=username).exists():
-            identity.create_user(
-                actor, username=username, printed_name=printed, roles=[role], password=DEMO_PASSWORD
-            )
-            added["users"] += 1
-    _verify_identities()
+def create_products(actor: Actor, today: dt.date, added: dict[str, int]) -> None:
     for code, zh, en in (("EA", "个", "each"), ("BOX", "盒", "box"), ("KIT", "人份", "test")):
         if not UnitOfMeasure.objects.filter(code=code).exists():
             catalog.create_uom(actor, code=code, name_zh=zh, name_en=en)
@@ -377,12 +345,11 @@ def load(actor: Actor | None = None) -> dict[str, int]:
             storage_min_c=Decimal(p.storage[0]) if p.storage else None,
             storage_max_c=Decimal(p.storage[1]) if p.storage else None,
             specification=p.specification,
-            manufacturer="苏州示例医疗科技有限公司",
+            manufacturer=COMPANY,
         )
         if p.registration:
             number, scope, days = p.registration
-            valid_until = _days(days)
-            assert valid_until is not None
+            valid_until = today + dt.timedelta(days=days)
             catalog.add_registration(
                 actor,
                 product.pk,
@@ -392,10 +359,13 @@ def load(actor: Actor | None = None) -> dict[str, int]:
                 valid_until=valid_until,
                 valid_from=valid_until - dt.timedelta(days=5 * 365),
                 scope=scope,
-                holder="苏州示例医疗科技有限公司",
+                holder=COMPANY,
             )
         added["products"] += 1
-    for code, name, is_sup, is_cus, org, docs in PARTNERS:
+
+
+def create_partners(actor: Actor, today: dt.date, added: dict[str, int]) -> None:
+    for code, name, is_sup, is_cus, org, min_days, docs in PARTNERS:
         if Partner.objects.filter(code=code).exists():
             continue
         partner = partners.create_partner(
@@ -409,9 +379,10 @@ def load(actor: Actor | None = None) -> dict[str, int]:
             address="江苏省苏州市",
             contact="联系人",
             phone="0512-00000000",
+            min_remaining_shelf_life_days=min_days,
         )
         for kind, doc_number, doc_scope, doc_days in docs:
-            until = _days(doc_days)
+            until = None if doc_days is None else today + dt.timedelta(days=doc_days)
             partners.add_document(
                 actor,
                 partner.pk,
@@ -420,11 +391,13 @@ def load(actor: Actor | None = None) -> dict[str, int]:
                 valid_until=until,
                 valid_from=(until - dt.timedelta(days=5 * 365))
                 if until
-                else clock.today() - dt.timedelta(days=3 * 365),
+                else today - dt.timedelta(days=3 * 365),
                 scope=doc_scope,
             )
         added["partners"] += 1
-    _submit_for_approval(actor)
+
+
+def create_warehouse(actor: Actor, added: dict[str, int]) -> None:
     warehouse = Warehouse.objects.filter(code="SZ01").first()
     if warehouse is None:
         warehouse = inventory.create_warehouse(
@@ -447,4 +420,7 @@ def load(actor: Actor | None = None) -> dict[str, int]:
                 temp_max_c=Decimal(temp[1]) if temp else None,
             )
             added["locations"] += 1
-    return added
+
+
+def location(code: str) -> Location:
+    return Location.objects.get(warehouse__code="SZ01", code=code)
