@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mederp.inventory.models import Location, LocationKind, Warehouse, kind_names
 
@@ -83,8 +84,8 @@ class TransferForm(forms.Form):
         ),
     )
     quantity = forms.CharField(label=_("Quantity"), max_length=32)
-    from_location = forms.ChoiceField(label=_("From"))
-    to_location = forms.ChoiceField(label=_("To"))
+    from_location = forms.ChoiceField(label=pgettext_lazy("move", "From"))
+    to_location = forms.ChoiceField(label=pgettext_lazy("move", "To"))
     reason = forms.CharField(
         label=_("Reason (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
