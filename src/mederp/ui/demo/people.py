@@ -16,6 +16,7 @@ else qa signs in the demo falls within that one continuous session.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -84,10 +85,9 @@ class Authenticator:
             if step <= highest:
                 totp = pyotp.TOTP(self.secret, interval=credentials.TOTP_STEP_SECONDS)
                 return str(totp.generate_otp(step))
-            before = clock.now()
+            if abs((clock.now() - dt.datetime.now(dt.UTC)).total_seconds()) > 1:
+                break  # a frozen clock (tests) never reaches the next step
             time.sleep(left + 0.05)
-            if clock.now() == before:
-                break
         raise RuntimeError(f"every code {self.user.username}'s authenticator shows is spent")
 
 
