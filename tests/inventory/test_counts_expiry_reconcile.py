@@ -175,3 +175,11 @@ def test_near_expiry_windows_are_configured_per_scope_and_audited(
     )
     assert r.status_code == 200 and [w["days"] for w in r.json()] == [180, 90, 30]
     assert len(api.get("/api/v1/inventory/expiry-windows").json()) == 4
+
+
+def test_the_expiry_scan_runs_daily_in_mederp_serve() -> None:
+    """TR-05: a daily job; inventory registers it with the kernel's periodic jobs."""
+    from mederp.core import periodic
+
+    (job,) = [j for j in periodic.jobs() if j.name == "inventory.expiry_scan"]
+    assert job.every_s == periodic.DAY
