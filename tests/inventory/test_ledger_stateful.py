@@ -190,7 +190,9 @@ def ledger_machine(stock: Any) -> type[RuleBasedStateMachine]:
                 ),
             )  # fmt: skip
             self.ids[item] = move.lot_id
-            self.status.setdefault(item, "quarantine")
+            # A new delivery of a released lot sends the whole lot back to quarantine (TR-04).
+            if self.status.get(item, "released") == "released":
+                self.status[item] = "quarantine"
             self.record(item, move, (supplier, q, quantity))
 
         @precondition(lambda self: not all(self.serial_somewhere(("serial", n)) for n in SERIALS))
@@ -210,7 +212,8 @@ def ledger_machine(stock: Any) -> type[RuleBasedStateMachine]:
             )  # fmt: skip
             if move is not None:
                 self.ids[item] = move.serial_id
-                self.status.setdefault(item, "quarantine")
+                if self.status.get(item, "released") == "released":
+                    self.status[item] = "quarantine"
                 self.record(item, move, (supplier, q, Decimal(1)))
 
         @precondition(lambda self: any(s == "quarantine" for s in self.status.values()))
@@ -340,8 +343,10 @@ def ledger_machine(stock: Any) -> type[RuleBasedStateMachine]:
             r = self.reservations[pk]
             item, place = r["item"], r["place"]
             quantity = data.draw(st.one_of(st.just(r["left"]), QUANTITIES))
-            if item[1] in self.held:  # a hold placed after the allocation still stops it
-                expected: str | None = NOT_AVAILABLE
+            if self.status[item] != "released":  # a new delivery sent the lot back to QA
+                expected: str | None = NOT_RELEASED
+            elif item[1] in self.held:  # a hold placed after the allocation still stops it
+                expected = NOT_AVAILABLE
             elif quantity > r["left"]:
                 expected = "inventory.reservation_exceeded"
             else:

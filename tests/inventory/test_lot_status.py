@@ -86,6 +86,35 @@ def test_qa_releases_by_signature_and_the_stock_becomes_available_after_putaway(
     assert [r.lot_number for r in selectors.available_lots_fefo(stock.lot_product)] == ["L1"]
 
 
+def test_a_new_delivery_of_a_released_lot_puts_the_lot_back_into_quarantine(
+    lot: Lot, qa: Any, stock: Stock, admin: Any, person: Any
+) -> None:
+    """GSP acceptance and QA release are per delivery (TR-04): more of an already released lot
+    cannot reach a shelf on the earlier release; its inspector cannot release it again."""
+    sign_release(qa, lot)
+    services.transfer(
+        admin,
+        product=stock.lot_product,
+        lot=lot,
+        quantity=10,
+        from_location=stock.quarantine,
+        to_location=stock.storage,
+    )
+    second_inspector = person("inspector2", "qa_manager")
+    receive_lot(stock, admin, "5", inspector=second_inspector, document_id="R-2")
+    lot.refresh_from_db()
+    assert lot.status == "quarantine" and lot.inspected_by_id == second_inspector.pk
+    assert selectors.available_lots_fefo(stock.lot_product) == []
+    assert OutboxEvent.objects.filter(event_type="inventory.lot.requarantined").count() == 1
+    entry = AuditEntry.objects.filter(action="transition", record_type="inventory.lot").last()
+    assert entry is not None and "R-2" in entry.reason
+    later()
+    exc = refused(sign_release, second_inspector, lot)
+    assert exc.code.startswith("signatures.")
+    later()
+    assert sign_release(qa, lot).status == "released"
+
+
 def test_the_inspector_cannot_release_what_they_accepted(lot: Lot, inspector: Any) -> None:
     """GSP: acceptance and release by different people (segregation of duties, ES-12)."""
     exc = refused(sign_release, inspector, lot)

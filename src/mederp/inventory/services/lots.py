@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from mederp.core import clock, workflow
+from mederp.core import audit, clock, outbox, workflow
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound
 from mederp.core.services import created
@@ -298,7 +298,7 @@ def receive_into_quarantine(
                         inspected_by=inspector
                     )
                     item.inspected_by = inspector
-        return post_move(
+        move = post_move(
             actor,
             product=product,
             quantity=qty,
@@ -310,6 +310,49 @@ def receive_into_quarantine(
             document_id=document_id,
             document_line=document_line,
         )
+        # After post_move's refusals (no savepoint undoes a half-done receipt in the caller's
+        # transaction): the goods are in, so the lot they joined waits for QA again.
+        if document_type == RECEIPT:
+            for item in (lot, serial):
+                if item is not None and item.status == StockStatus.RELEASED:
+                    _requarantine(actor, item, inspector, document_id)
+        return move
+
+
+def _requarantine(actor: Actor, item: Lot | Serial, inspector: Any, document_id: Any) -> None:
+    """A new delivery of a lot already released puts the whole lot back into quarantine (GSP
+    acceptance and QA release are per delivery): the new goods cannot reach a shelf on the
+    strength of an earlier release, and QA releases the lot again, signed, by someone other
+    than this delivery's inspector."""
+    locked = lock_lot(item.pk) if isinstance(item, Lot) else lock_serial(item.pk)
+    if locked.status != StockStatus.RELEASED:
+        return
+    fields = ["status", "inspected_by", "version"]
+    type(locked).objects.filter(pk=locked.pk).update(
+        status=StockStatus.QUARANTINE,
+        inspected_by=inspector if inspector is not None else locked.inspected_by,
+        version=locked.version + 1,
+    )
+    locked.refresh_from_db(fields=fields)
+    item.status, item.inspected_by_id, item.version = (
+        locked.status,
+        locked.inspected_by_id,
+        locked.version,
+    )
+    audit.record(
+        actor,
+        action="transition",
+        instance=locked,
+        changes={"status": [StockStatus.RELEASED.value, StockStatus.QUARANTINE.value]},
+        reason=f"new delivery received ({RECEIPT} {document_id})",
+    )
+    outbox.emit(
+        actor,
+        events.LOT_REQUARANTINED,
+        aggregate_type=audit.record_type_of(locked),
+        aggregate_id=locked.pk,
+        payload={"id": locked.pk, "product": locked.product_id, "receipt": str(document_id)},
+    )
 
 
 # --- status changes -----------------------------------------------------------------------------
