@@ -71,6 +71,8 @@ def test_temperatures_are_stored_as_decimals(make_product):
         ({"device_class": "IV"}, "validation_failed", None),
         ({"name_zh": "  "}, "validation_failed", None),
         ({"storage_min_c": Decimal("-300")}, "validation_failed", None),
+        ({"hibc_di": "1234BJC5D6E71"}, "validation_failed", None),  # LIC starts with a letter
+        ({"hibc_di": "A123BJC5D6E7X"}, "validation_failed", None),  # unit of measure is a digit
     ],
 )
 def test_bad_product_is_refused_with_a_coded_error_and_writes_nothing(

@@ -311,6 +311,24 @@ def test_bad_scans_are_refused(world, line, unchanged, raw, code):
     assert exc.details["field"] == "scan"
 
 
+def test_an_hibc_label_is_received_on_the_products_hibc_identifier(
+    world, approved_order, make_product, unchanged
+):
+    """UDI-06: a device labelled HIBC is identified by its HIBC identifier (LIC + product
+    number + unit digit); another product's HIBC label is refused like another GTIN."""
+    hibc = make_product(world.qa, hibc_di="a123bjc5d6e71")
+    assert hibc.hibc_di == "A123BJC5D6E71"
+    line = approved_order((hibc, "5")).lines.get()
+    receipt = receive(
+        world, line, quantity="2", lot="H-1", expiry_date=EXPIRY, scan="+A123BJC5D6E71G"
+    )
+    assert receipt.lines.get().lot.number == "H-1"
+    other_line = approved_order((world.lot_product, "5")).lines.get()
+    exc = refused(unchanged, receive, world, other_line, quantity="1", scan="+A123BJC5D6E71G")
+    assert exc.code == "procurement.gtin_other_product"
+    assert exc.details["scanned"] == hibc.code
+
+
 def test_a_scan_with_only_a_lot_has_no_device_identifier(world, line, unchanged):
     from mederp.catalog.barcodes.hibc import check_character
 

@@ -39,6 +39,7 @@ CONTENT_FIELDS = (
     "device_class",
     "category_code",
     "manufacturer",
+    "hibc_di",
 )
 REGISTRATION_FIELDS = (
     "jurisdiction",

@@ -77,6 +77,12 @@ class ProductForm(forms.Form):
         help_text=_("NMPA classification code, e.g. 07-01 or 6815."),
     )
     manufacturer = forms.CharField(label=_("Manufacturer"), max_length=200, required=False)
+    hibc_di = forms.CharField(
+        label=_("HIBC identifier"),
+        max_length=24,
+        required=False,
+        help_text=_("Only for devices labelled HIBC: labeler code, product number, unit digit."),
+    )
     shelf_life_days = forms.IntegerField(label=_("Shelf life (days)"), required=False)
     storage_min_c = forms.DecimalField(label=_("Storage minimum (°C)"), required=False)
     storage_max_c = forms.DecimalField(label=_("Storage maximum (°C)"), required=False)
@@ -98,7 +104,7 @@ class ProductForm(forms.Form):
         """The cleaned values as the service's keyword arguments (the unit by its code)."""
         values = dict(self.cleaned_data)
         values["uom"] = values["uom"].code
-        for name in ("specification", "manufacturer"):
+        for name in ("specification", "manufacturer", "hibc_di"):
             values[name] = values.get(name) or ""
         return values
 
@@ -115,6 +121,7 @@ def product_initial(product: Product) -> dict[str, Any]:
         "device_class": product.device_class,
         "category_code": product.category_code,
         "manufacturer": product.manufacturer,
+        "hibc_di": product.hibc_di,
         "shelf_life_days": product.shelf_life_days,
         "storage_min_c": product.storage_min_c,
         "storage_max_c": product.storage_max_c,

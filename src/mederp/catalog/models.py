@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core.temperature import temperature_field
+
+hibc_di_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]{3}[A-Z0-9]{1,18}[0-9]$",
+    _(
+        "An HIBC identifier is the 4-character labeler code (first a letter), the product number "
+        "(1-18 letters or digits) and the unit-of-measure digit, e.g. A123BJC5D6E71."
+    ),
+    code="hibc_di",
+)
 
 
 class UnitOfMeasure(models.Model):
@@ -93,6 +102,16 @@ class Product(models.Model):
     device_class = models.CharField(_("device class"), max_length=8, choices=DeviceClass.choices)
     category_code = models.CharField(_("classification code"), max_length=32)
     manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True, default="")
+    # HIBC primary data (LIC + product/catalogue number + unit of measure digit, UDI-06): the
+    # device identifier a scanned HIBC label is matched on, for devices labelled HIBC not GS1.
+    hibc_di = models.CharField(
+        _("HIBC identifier"),
+        max_length=24,
+        blank=True,
+        default="",
+        db_index=True,
+        validators=[hibc_di_validator],
+    )
     status = models.CharField(
         _("status"), max_length=8, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )

@@ -216,8 +216,8 @@ class GtinUnknown(ValidationFailed):
 class DeviceIdentifierUnknown(ValidationFailed):
     code = "procurement.di_unknown"
     message = _(
-        "No product in the catalog carries the HIBC identifier {di}: the catalog identifies "
-        "products by GTIN. Enter the lot and dates by hand."
+        "No product in the catalog carries the HIBC identifier {di}. Record it on the "
+        "product, or enter the lot and dates by hand."
     )
 
 

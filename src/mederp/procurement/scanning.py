@@ -28,7 +28,15 @@ def identify(raw: str, product: Product, line_no: int) -> barcodes.ScanResult:
     if result.di is None:
         raise ScanWithoutIdentifier(field="scan")
     if result.gtin is None:
-        raise DeviceIdentifierUnknown(di=result.di, field="scan")
+        # An HIBC label: matched on the product's HIBC identifier (UDI-06).
+        if product.hibc_di and result.di == product.hibc_di:
+            return result
+        other = Product.objects.filter(hibc_di=result.di).values_list("code", flat=True).first()
+        if other is None:
+            raise DeviceIdentifierUnknown(di=result.di, field="scan")
+        raise GtinOfAnotherProduct(
+            gtin=result.di, scanned=other, line=line_no, product=product.code, field="scan"
+        )
     if result.gtin != product.gtin:
         other = Product.objects.filter(gtin=result.gtin).values_list("code", flat=True).first()
         if other is None:

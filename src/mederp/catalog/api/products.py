@@ -36,6 +36,7 @@ class ProductIn(StrictIn):
     storage_min_c: Decimal | None = None
     storage_max_c: Decimal | None = None
     manufacturer: str = Field(default="", max_length=200)
+    hibc_di: str = Field(default="", max_length=24)
 
 
 class ProductPatch(StrictIn):
@@ -54,6 +55,7 @@ class ProductPatch(StrictIn):
     storage_min_c: Decimal | None = None
     storage_max_c: Decimal | None = None
     manufacturer: str | None = Field(default=None, max_length=200)
+    hibc_di: str | None = Field(default=None, max_length=24)
     status: ProductStatus | None = None
 
 
@@ -73,6 +75,7 @@ class ProductOut(Schema):
     device_class: str
     category_code: str
     manufacturer: str
+    hibc_di: str
     status: str
     approval_state: str = Field(
         description="首营品种 approval: draft, in_review, approved, obsolete"

@@ -46,6 +46,7 @@ PRODUCT_FIELDS = (
     "device_class",
     "category_code",
     "manufacturer",
+    "hibc_di",
     "status",
 )
 _TEXT_FIELDS = ("name_zh", "name_en", "specification", "category_code", "manufacturer")
@@ -84,6 +85,8 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
         out["code"] = out["code"].strip().upper()
     if isinstance(out.get("gtin"), str):
         out["gtin"] = out["gtin"].strip()
+    if isinstance(out.get("hibc_di"), str):
+        out["hibc_di"] = out["hibc_di"].strip().upper()
     for name in _TEXT_FIELDS:
         if isinstance(out.get(name), str):
             out[name] = out[name].strip()
@@ -155,6 +158,7 @@ def create_product(
     storage_max_c: Decimal | None = None,
     specification: str = "",
     manufacturer: str = "",
+    hibc_di: str = "",
 ) -> Product:
     """Create a product master record (首营品种 data, CN-02; UDI-DI per UDI-01/UDI-03).
 
@@ -176,6 +180,7 @@ def create_product(
             "storage_max_c": storage_max_c,
             "specification": specification,
             "manufacturer": manufacturer,
+            "hibc_di": (hibc_di or "").strip().upper(),
         }
     )
     product = Product(uom=_resolve_uom(uom), **values)

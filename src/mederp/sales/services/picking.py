@@ -37,10 +37,12 @@ def pick_payload(pick: Pick, order: SalesOrder) -> dict[str, Any]:
     }
 
 
-def _target(a: Allocation) -> rules.PickTarget:
+def _target(a: Allocation, *, hibc: bool = False) -> rules.PickTarget:
+    """``hibc``: the scan was an HIBC label, so the product's HIBC identifier stands in for
+    its GTIN (UDI-06)."""
     return rules.PickTarget(
         key=a.pk,
-        gtin=a.product.gtin,
+        gtin=a.product.hibc_di if hibc else a.product.gtin,
         lot=a.lot.number if a.lot is not None else None,
         serial=a.serial.serial_number if a.serial is not None else None,
         open_quantity=a.quantity - a.picked_quantity,
@@ -86,7 +88,7 @@ def pick_by_scan(
         raise errors.NothingToPick(order=order.number, product=result.di or "—", item="")
     by_key = {a.pk: a for a in candidates}
     match = rules.match_pick(
-        [_target(a) for a in candidates],
+        [_target(a, hibc=result.gtin is None) for a in candidates],
         gtin=result.gtin if result.gtin is not None else result.di,
         lot=result.lot,
         serial=result.serial,
