@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,3 +121,34 @@ def _transactional_tests_can_flush_append_only_tables() -> Any:
     TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
     yield
     TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
+
+
+# --- the browser (one per session; every Playwright test shares it, because a second
+# sync_playwright() in the same thread fails while the first one runs) ---
+
+CHROMIUM = os.environ.get("MEDERP_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("MEDERP_E2E_ARTIFACTS", "var/e2e"))
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium (or MEDERP_SKIP_E2E=1)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
+    # arrange data are still plain synchronous code.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()

@@ -7,22 +7,11 @@ scripts/ensure-chromium, which `make test` runs). Screenshots go to var/e2e/ for
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("MEDERP_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(os.environ.get("MEDERP_E2E_ARTIFACTS", "var/e2e"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.conftest import CHROMIUM, SHOTS  # noqa: F401 (the browser fixture lives there)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
 # arrange data are still plain synchronous code.
@@ -35,18 +24,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
             if os.environ.get("MEDERP_SKIP_E2E") == "1":
                 item.add_marker(pytest.mark.skip(reason="MEDERP_SKIP_E2E=1"))
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium (or MEDERP_SKIP_E2E=1)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

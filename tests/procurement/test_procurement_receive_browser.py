@@ -5,9 +5,7 @@ receipt records the raw scan (DI-02). A wrong product's label shows its refusal 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,30 +13,17 @@ from django.test import Client
 
 from mederp.procurement.models import Receipt
 
-CHROMIUM = os.environ.get("MEDERP_CHROMIUM", "/usr/bin/chromium")
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    if os.environ.get("MEDERP_SKIP_E2E") == "1":
-        pytest.skip("MEDERP_SKIP_E2E=1")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.base_url = live_server.url  # type: ignore[attr-defined]
-        yield page
-        browser.close()
+def browser_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.base_url = live_server.url  # type: ignore[attr-defined]
+    yield page
+    context.close()
 
 
 def signed_in(page, user) -> None:  # type: ignore[no-untyped-def]
