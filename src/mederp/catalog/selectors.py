@@ -9,8 +9,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mederp.catalog import rules
-from mederp.catalog.models import ApprovalState, DeviceClass, Product, Registration
+from mederp.catalog.models import (
+    ApprovalState,
+    DeviceClass,
+    Product,
+    ProductStatus,
+    Registration,
+)
 from mederp.core import clock, signatures
+from mederp.core.errors import DomainError
 from mederp.core.models import AuditEntry
 from mederp.core.names import similar_names
 from mederp.core.selectors import with_change_items
@@ -147,3 +154,61 @@ def approval_of(product: Product) -> Approval:
         and not latest_valid
         and product.approval_state != ApprovalState.OBSOLETE,
     )
+
+
+USABLE_REGISTRATION = frozenset({rules.RegistrationStatus.VALID, rules.RegistrationStatus.EXPIRING})
+
+
+@dataclass(frozen=True)
+class TradeRefusals:
+    """The coded errors one trading app (procurement, sales) raises for a product it may not
+    buy or sell: each app keeps its own codes, the judgement is the same."""
+
+    inactive: type[DomainError]
+    not_approved: type[DomainError]
+    registration_expired: type[DomainError]
+    registration_missing: type[DomainError]
+
+
+def trade_problems(
+    product: Product, market: str, on_date: dt.date, refusals: TradeRefusals
+) -> list[DomainError]:
+    """What blocks trading ``product`` in ``market`` on ``on_date`` (CN-02, CN-04, CN-05): an
+    inactive product, one not approved for use (首营品种), or a device whose registration for the
+    market lapsed (naming the certificate) or does not exist."""
+    found: list[DomainError] = []
+    if product.status != ProductStatus.ACTIVE:
+        found.append(refusals.inactive(product=product.code, product_id=product.pk))
+    if not is_approved_for_use(product):
+        found.append(
+            refusals.not_approved(
+                product=product.code,
+                product_id=product.pk,
+                state=str(product.get_approval_state_display()),
+            )
+        )
+    if product.device_class == DeviceClass.NONE:
+        return found
+    if registration_status(product, market, on_date) in USABLE_REGISTRATION:
+        return found
+    certs = [r for r in product.registrations.all() if r.jurisdiction == market]
+    lapsed = max(
+        (r for r in certs if r.valid_until < on_date), key=lambda r: r.valid_until, default=None
+    )
+    if lapsed is not None:
+        found.append(
+            refusals.registration_expired(
+                product=product.code,
+                market=market,
+                number=lapsed.number,
+                valid_until=lapsed.valid_until.isoformat(),
+                registration_id=lapsed.pk,
+            )
+        )
+    else:
+        found.append(
+            refusals.registration_missing(
+                product=product.code, product_id=product.pk, market=market
+            )
+        )
+    return found

@@ -21,15 +21,19 @@ import datetime as dt
 from collections.abc import Iterable
 
 from mederp.catalog import selectors as catalog_selectors
-from mederp.catalog.models import DeviceClass, Product, ProductStatus
-from mederp.catalog.rules import RegistrationStatus
+from mederp.catalog.models import Product
 from mederp.core.errors import DomainError
 from mederp.partners import rules as partner_rules
 from mederp.partners import selectors as partner_selectors
 from mederp.partners.models import Partner, QualificationDocument
 from mederp.sales import errors
 
-USABLE_REGISTRATION = frozenset({RegistrationStatus.VALID, RegistrationStatus.EXPIRING})
+PRODUCT_REFUSALS = catalog_selectors.TradeRefusals(
+    inactive=errors.ProductInactive,
+    not_approved=errors.ProductNotApproved,
+    registration_expired=errors.RegistrationExpired,
+    registration_missing=errors.RegistrationMissing,
+)
 
 
 def business_date() -> dt.date:
@@ -121,43 +125,7 @@ def _licence_error(
 
 def product_problems(product: Product, market: str, on_date: dt.date) -> list[DomainError]:
     """What blocks selling ``product`` in ``market`` on ``on_date`` (CN-05)."""
-    found: list[DomainError] = []
-    if product.status != ProductStatus.ACTIVE:
-        found.append(errors.ProductInactive(product=product.code, product_id=product.pk))
-    if not catalog_selectors.is_approved_for_use(product):
-        found.append(
-            errors.ProductNotApproved(
-                product=product.code,
-                product_id=product.pk,
-                state=str(product.get_approval_state_display()),
-            )
-        )
-    if product.device_class != DeviceClass.NONE:
-        status = catalog_selectors.registration_status(product, market, on_date)
-        if status not in USABLE_REGISTRATION:
-            certs = [r for r in product.registrations.all() if r.jurisdiction == market]
-            lapsed = max(
-                (r for r in certs if r.valid_until < on_date),
-                key=lambda r: r.valid_until,
-                default=None,
-            )
-            if lapsed is not None:
-                found.append(
-                    errors.RegistrationExpired(
-                        product=product.code,
-                        market=market,
-                        number=lapsed.number,
-                        valid_until=_date(lapsed.valid_until),
-                        registration_id=lapsed.pk,
-                    )
-                )
-            else:
-                found.append(
-                    errors.RegistrationMissing(
-                        product=product.code, product_id=product.pk, market=market
-                    )
-                )
-    return found
+    return catalog_selectors.trade_problems(product, market, on_date, PRODUCT_REFUSALS)
 
 
 def problems(
