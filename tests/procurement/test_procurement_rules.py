@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mederp.partners import rules as partner_rules
+from mederp.partners.rules import LicenceProblem
 from mederp.procurement import rules
-from mederp.procurement.rules import Acceptance, LicenceProblem
+from mederp.procurement.rules import Acceptance
 
 DAY = dt.date(2026, 6, 15)
 D = Decimal
@@ -97,35 +99,35 @@ def test_received_exactly_when_nothing_is_open(pairs):
 
 def test_a_licence_in_force_covering_the_category_passes():
     docs = [licence(valid_until=dt.date(2027, 1, 1), scope=["14"])]
-    assert rules.licence_verdict(docs, "14-02", DAY) is None
+    assert partner_rules.licence_verdict(docs, "14-02", DAY) is None
 
 
 def test_no_licence_at_all_is_missing():
     docs = [Doc(kind="business_licence", scope=["14"])]
-    assert rules.licence_verdict(docs, "14-02", DAY).problem is LicenceProblem.MISSING
+    assert partner_rules.licence_verdict(docs, "14-02", DAY).problem is LicenceProblem.MISSING
 
 
 def test_licences_that_cover_other_categories_are_a_scope_problem():
     docs = [licence(valid_until=dt.date(2027, 1, 1), scope=["07"])]
-    assert rules.licence_verdict(docs, "14-02", DAY).problem is LicenceProblem.SCOPE
+    assert partner_rules.licence_verdict(docs, "14-02", DAY).problem is LicenceProblem.SCOPE
 
 
 def test_a_lapsed_covering_licence_is_named():
     old = licence(number="OLD", valid_until=dt.date(2026, 6, 14), scope=["14"])
     older = licence(number="OLDER", valid_until=dt.date(2025, 1, 1), scope=["14"])
-    verdict = rules.licence_verdict([older, old], "14-02", DAY)
+    verdict = partner_rules.licence_verdict([older, old], "14-02", DAY)
     assert verdict.problem is LicenceProblem.EXPIRED
     assert verdict.document is old
 
 
 def test_the_licence_is_in_force_on_its_last_day():
     docs = [licence(valid_until=DAY, scope=["14"])]
-    assert rules.licence_verdict(docs, "14-02", DAY) is None
+    assert partner_rules.licence_verdict(docs, "14-02", DAY) is None
 
 
 def test_a_covering_licence_not_yet_in_force_is_named():
     later = licence(number="NEW", valid_from=dt.date(2026, 7, 1), scope=["14"])
-    verdict = rules.licence_verdict([later], "14-02", DAY)
+    verdict = partner_rules.licence_verdict([later], "14-02", DAY)
     assert verdict.problem is LicenceProblem.NOT_YET_VALID
     assert verdict.document is later
 
@@ -135,17 +137,17 @@ def test_a_renewed_licence_hides_the_lapsed_one():
         licence(number="OLD", valid_until=dt.date(2026, 1, 1), scope=["14"]),
         licence(number="NEW", valid_until=dt.date(2031, 1, 1), scope=["14"]),
     ]
-    assert rules.licence_verdict(docs, "14-02", DAY) is None
+    assert partner_rules.licence_verdict(docs, "14-02", DAY) is None
 
 
 def test_a_business_licence_never_covers_device_categories():
     docs = [Doc(kind="business_licence", valid_until=dt.date(2030, 1, 1), scope=["14"])]
-    assert rules.licence_verdict(docs, "14-02", DAY).problem is LicenceProblem.MISSING
+    assert partner_rules.licence_verdict(docs, "14-02", DAY).problem is LicenceProblem.MISSING
 
 
 def test_a_lapsed_business_licence_is_named_unless_another_is_in_force():
     lapsed = Doc(kind="business_licence", number="BL-1", valid_until=dt.date(2026, 1, 1))
-    assert rules.lapsed_business_licence([lapsed], DAY) is lapsed
+    assert partner_rules.lapsed_business_licence([lapsed], DAY) is lapsed
     forever = Doc(kind="business_licence", number="BL-2")  # 长期: no end
-    assert rules.lapsed_business_licence([lapsed, forever], DAY) is None
-    assert rules.lapsed_business_licence([], DAY) is None
+    assert partner_rules.lapsed_business_licence([lapsed, forever], DAY) is None
+    assert partner_rules.lapsed_business_licence([], DAY) is None

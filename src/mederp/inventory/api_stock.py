@@ -365,13 +365,18 @@ def get_lot(request: HttpRequest, lot_id: int) -> Any:
     return lot_detail_body(get_object_or_404(Lot.objects.select_related("product"), pk=lot_id))
 
 
-def _lot_step(name: str) -> Callable[..., Any]:
-    def handler(request: HttpRequest, lot_id: int, payload: Any, guard: Guard) -> Any:
+def _status_step(
+    model: type[Lot] | type[Serial], name: str, render: Callable[[Any], Any]
+) -> Callable[..., Any]:
+    """A signed status change of a lot or serial (release, reject, hold, recall) as one API
+    step: the service call, its idempotency guard and the response body."""
+
+    def handler(request: HttpRequest, record_id: int, payload: Any, guard: Guard) -> Any:
         def run(around: Callable[[Callable[[], Any]], Any]) -> Any:
             return services.change_status(
                 Actor.from_request(request),
-                Lot,
-                lot_id,
+                model,
+                record_id,
                 name,
                 reason=payload.reason,
                 password=getattr(payload, "password", None),
@@ -380,16 +385,13 @@ def _lot_step(name: str) -> Callable[..., Any]:
                 around=around,
             )
 
-        return _signed(
-            request,
-            f"lot.{name}",
-            payload,
-            run,
-            lambda lot: _json(LotDetailOut, lot_detail_body(lot)),
-            guard,
-        )
+        return _signed(request, f"{model._meta.model_name}.{name}", payload, run, render, guard)
 
     return handler
+
+
+def _lot_step(name: str) -> Callable[..., Any]:
+    return _status_step(Lot, name, lambda lot: _json(LotDetailOut, lot_detail_body(lot)))
 
 
 @router.post("/lots/{lot_id}/release", response={200: LotDetailOut, **ERRORS})
@@ -443,30 +445,7 @@ def list_serials(
 
 
 def _serial_step(name: str) -> Callable[..., Any]:
-    def handler(request: HttpRequest, serial_id: int, payload: Any, guard: Guard) -> Any:
-        def run(around: Callable[[Callable[[], Any]], Any]) -> Any:
-            return services.change_status(
-                Actor.from_request(request),
-                Serial,
-                serial_id,
-                name,
-                reason=payload.reason,
-                password=getattr(payload, "password", None),
-                totp=getattr(payload, "totp", None),
-                session_key=_session_key(request),
-                around=around,
-            )
-
-        return _signed(
-            request,
-            f"serial.{name}",
-            payload,
-            run,
-            lambda s: _json(SerialOut, serial_body(s)),
-            guard,
-        )
-
-    return handler
+    return _status_step(Serial, name, lambda unit: _json(SerialOut, serial_body(unit)))
 
 
 @router.post("/serials/{serial_id}/release", response={200: SerialOut, **ERRORS})

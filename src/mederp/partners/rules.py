@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 # GB 32100-2015 §4.2: the 31 characters of a unified social credit code (no I, O, Z, S, V).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -279,3 +279,15 @@ def covering_licence(
         and any(scope_code_covers(code, category_code) for code in d.scope)
     ]
     return max(found, key=lambda d: d.valid_until or dt.date.max, default=None)
+
+
+D = TypeVar("D", bound=Document)
+
+
+def lapsed_business_licence(documents: Iterable[D], on_date: dt.date) -> D | None:
+    """The business licence (营业执照) on file that lapsed, when none is in force; else
+    ``None``. A partner without one on file is judged by its device licences alone."""
+    held = [d for d in documents if d.kind == BUSINESS_LICENCE]
+    if not held or any(is_in_force(d, on_date) for d in held):
+        return None
+    return max(held, key=lambda d: d.valid_until or dt.date.max)

@@ -24,9 +24,10 @@ from collections.abc import Iterable
 from mederp.catalog import selectors as catalog_selectors
 from mederp.catalog.models import Product
 from mederp.core.errors import DomainError
+from mederp.partners import rules as partner_rules
 from mederp.partners import selectors as partner_selectors
 from mederp.partners.models import Partner, QualificationDocument
-from mederp.procurement import errors, rules
+from mederp.procurement import errors
 
 PRODUCT_REFUSALS = catalog_selectors.TradeRefusals(
     inactive=errors.ProductInactive,
@@ -64,7 +65,7 @@ def supplier_problems(
             errors.SupplierNotQualified(supplier=label, state=str(state), field="supplier")
         )
     documents = list(supplier.documents.all())
-    lapsed = rules.lapsed_business_licence(documents, on_date)
+    lapsed = partner_rules.lapsed_business_licence(documents, on_date)
     if lapsed is not None:
         found.append(
             errors.SupplierBusinessLicenceExpired(
@@ -81,14 +82,14 @@ def supplier_problems(
         if category in seen:
             continue
         seen.add(category)
-        verdict = rules.licence_verdict(documents, category, on_date)
+        verdict = partner_rules.licence_verdict(documents, category, on_date)
         if verdict is not None:
             found.append(_licence_error(verdict, supplier, documents, product, on_date))
     return found
 
 
 def _licence_error(
-    verdict: rules.LicenceVerdict,
+    verdict: partner_rules.LicenceVerdict,
     supplier: Partner,
     documents: list[QualificationDocument],
     product: Product,
@@ -96,7 +97,7 @@ def _licence_error(
 ) -> DomainError:
     common = {"supplier": str(supplier), "product": product.code, "category": product.category_code}
     doc = verdict.document
-    if verdict.problem == rules.LicenceProblem.EXPIRED:
+    if verdict.problem == partner_rules.LicenceProblem.EXPIRED:
         return errors.SupplierLicenceExpired(
             **common,
             kind=_kind_label(doc),
@@ -104,7 +105,7 @@ def _licence_error(
             valid_until=_date(doc.valid_until),
             document_id=doc.pk,
         )
-    if verdict.problem == rules.LicenceProblem.NOT_YET_VALID:
+    if verdict.problem == partner_rules.LicenceProblem.NOT_YET_VALID:
         return errors.SupplierLicenceNotYetValid(
             **common,
             kind=_kind_label(doc),
@@ -112,12 +113,11 @@ def _licence_error(
             valid_from=_date(doc.valid_from),
             document_id=doc.pk,
         )
-    if verdict.problem == rules.LicenceProblem.SCOPE:
+    if verdict.problem == partner_rules.LicenceProblem.SCOPE:
         in_force = [
             f"{d.number} ({', '.join(d.scope) or '—'})"
             for d in documents
-            if d.kind in rules.partner_rules.LICENCE_KINDS
-            and rules.partner_rules.is_in_force(d, on_date)
+            if d.kind in partner_rules.LICENCE_KINDS and partner_rules.is_in_force(d, on_date)
         ]
         return errors.SupplierScopeNotCovered(**common, licences="; ".join(in_force) or "—")
     return errors.SupplierLicenceMissing(**common)

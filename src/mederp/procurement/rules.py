@@ -1,16 +1,13 @@
 """Procurement decisions that need no database (STYLE rule 1): prices, quantities still open,
-the acceptance result, the order's state after a receipt, which licence blocks a purchase."""
+the acceptance result, the order's state after a receipt. Which licence blocks a purchase is
+``partners.rules.licence_verdict``, shared with sales."""
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from mederp.partners import rules as partner_rules
 
 PRICE_MAX_PLACES = 4
 CURRENCY_LENGTH = 3
@@ -71,66 +68,3 @@ def state_after_receipt(lines: Iterable[tuple[Decimal, Decimal]]) -> str | None:
     if any(accepted > 0 for _ordered, accepted in pairs):
         return "partially_received"
     return None
-
-
-# --- the supplier's licence for a product category (CN-01, CN-04) ------------------------------
-
-
-class LicenceProblem(enum.StrEnum):
-    MISSING = "missing"  # no licence or filing at all
-    SCOPE = "scope"  # licences in force, none covering the category
-    EXPIRED = "expired"  # the covering licence lapsed
-    NOT_YET_VALID = "not_yet_valid"  # the covering licence starts later
-
-
-@dataclass(frozen=True)
-class LicenceVerdict:
-    problem: LicenceProblem
-    # The document that blocks (the covering licence that lapsed or starts later), if any.
-    document: Any = None
-
-
-def licence_verdict(
-    documents: Sequence[partner_rules.Document], category_code: str, on_date: dt.date
-) -> LicenceVerdict | None:
-    """Why the supplier may not supply a product of ``category_code`` on ``on_date``, naming
-    the blocking document where there is one; ``None`` when a licence in force covers it.
-
-    Only the licences and filings the regulator issues for devices count
-    (``partners.rules.LICENCE_KINDS``), as in ``partners.rules.scope_covers``, which decides
-    the same question without naming anything.
-    """
-    licences = [d for d in documents if d.kind in partner_rules.LICENCE_KINDS]
-    if partner_rules.scope_covers(licences, category_code, on_date):
-        return None
-    covering = [
-        d
-        for d in licences
-        if any(partner_rules.scope_code_covers(code, category_code) for code in d.scope)
-    ]
-    if covering:
-        later = [d for d in covering if d.valid_from is not None and d.valid_from > on_date]
-        if later and len(later) == len(covering):
-            return LicenceVerdict(LicenceProblem.NOT_YET_VALID, min(later, key=_starts))
-        lapsed = [d for d in covering if d not in later]
-        return LicenceVerdict(LicenceProblem.EXPIRED, max(lapsed, key=_ends))
-    if licences:
-        return LicenceVerdict(LicenceProblem.SCOPE)
-    return LicenceVerdict(LicenceProblem.MISSING)
-
-
-def _starts(doc: partner_rules.Document) -> dt.date:
-    return doc.valid_from or dt.date.min
-
-
-def _ends(doc: partner_rules.Document) -> dt.date:
-    return doc.valid_until or dt.date.max
-
-
-def lapsed_business_licence(documents: Sequence[partner_rules.Document], on_date: dt.date) -> Any:
-    """The business licence (营业执照) on file that lapsed, when none is in force; else
-    ``None``. A supplier without one on file is judged by its device licences alone."""
-    held = [d for d in documents if d.kind == partner_rules.BUSINESS_LICENCE]
-    if not held or any(partner_rules.is_in_force(d, on_date) for d in held):
-        return None
-    return max(held, key=_ends)

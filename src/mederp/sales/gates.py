@@ -65,9 +65,8 @@ def customer_problems(
             errors.CustomerNotQualified(customer=label, state=str(state), field="customer")
         )
     documents = list(customer.documents.all())
-    business = [d for d in documents if d.kind == partner_rules.BUSINESS_LICENCE]
-    if business and not any(partner_rules.is_in_force(d, on_date) for d in business):
-        lapsed = max(business, key=lambda d: d.valid_until or dt.date.max)
+    lapsed = partner_rules.lapsed_business_licence(documents, on_date)
+    if lapsed is not None:
         found.append(
             errors.CustomerBusinessLicenceExpired(
                 customer=label,
