@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "mederp.inventory",
     "mederp.procurement",
     "mederp.sales",
+    "mederp.production",
+    "mederp.compliance",
+    "mederp.integration",
     "mederp.ui",
 ]
 

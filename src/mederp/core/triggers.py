@@ -72,5 +72,11 @@ APPEND_ONLY_TABLES: list[str] = [
     "sales_distributionrecord",
     "sales_pick",
     "sales_salesreturn",
+    "production_materialissue",
+    "production_productionoutput",
+    "production_componentscrap",
+    "production_operationrecord",
+    "production_inprocesscheck",
+    "production_genealogyedge",
 ]
 """Every append-only table; apps that add one (signatures, stock moves) register it here too."""
