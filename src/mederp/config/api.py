@@ -114,12 +114,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def register_routers() -> None:
     from mederp.catalog.api import router as catalog_router
+    from mederp.compliance.api import router as compliance_router
     from mederp.core.api import router as core_router
     from mederp.identity.api import router as identity_router
+    from mederp.integration.api import router as integration_router
     from mederp.inventory.api import router as inventory_router
     from mederp.inventory.api_coldchain import router as coldchain_router
     from mederp.partners.api import router as partners_router
     from mederp.procurement.api import router as procurement_router
+    from mederp.production.api import router as production_router
     from mederp.sales.api import router as sales_router
 
     api.add_router("/core", core_router)
@@ -129,6 +132,9 @@ def register_routers() -> None:
     api.add_router("/inventory", coldchain_router)
     api.add_router("/procurement", procurement_router)
     api.add_router("/sales", sales_router)
+    api.add_router("/production", production_router)
+    api.add_router("/compliance", compliance_router)
+    api.add_router("/integration", integration_router)
     api.add_router("/identity", identity_router)
 
 

@@ -17,5 +17,7 @@ urlpatterns = [
     path("inventory/", include("mederp.inventory.urls")),
     path("procurement/", include("mederp.procurement.urls")),
     path("sales/", include("mederp.sales.urls")),
+    path("production/", include("mederp.production.urls")),
+    path("compliance/", include("mederp.compliance.urls")),
     path("api/v1/", api.urls),
 ]

@@ -48,6 +48,13 @@ ROLES: dict[str, dict[str, Any]] = {
             # 出库复核 may be QA's second pair of eyes; distribution records serve recalls.
             "sales.view_*",
             "sales.review_salesorder",
+            # BOM versions are approved by QA's signature; production records are QA's to
+            # review (DHR), and final release of finished lots goes through inventory.release_lot.
+            "production.view_*",
+            "production.close_workorder",
+            "production.record_check",
+            # Traceability and recalls (RC-01..RC-07): QA opens, tracks and closes recalls.
+            "compliance.*",
         ),
     },
     "qc_inspector": {
@@ -102,13 +109,43 @@ ROLES: dict[str, dict[str, Any]] = {
             "sales.cancel_salesorder",
         ),
     },
-    "production": {"label": _("Production"), "perms": VIEW_MASTER_DATA},
+    "production_planner": {
+        "label": _("Production planner"),
+        # Drafts BOM versions (QA approves them) and plans and releases work orders.
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "catalog.add_billofmaterials",
+            "catalog.change_billofmaterials",
+            "catalog.add_bomcomponent",
+            "catalog.change_bomcomponent",
+            "catalog.delete_bomcomponent",
+            "production.view_*",
+            "production.add_workorder",
+            "production.change_workorder",
+            "production.release_workorder",
+            "compliance.view_*",
+        ),
+    },
+    "production": {
+        "label": _("Production"),
+        # Shop-floor operators: issue material, report output, scrap, rework and checks.
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "production.view_*",
+            "production.issue_material",
+            "production.report_output",
+            "production.record_check",
+            "production.change_workorder",
+        ),
+    },
     "auditor": {
         "label": _("Auditor (read-only)"),
         "perms": (
             *VIEW_MASTER_DATA,
             "procurement.view_*",
             "sales.view_*",
+            "production.view_*",
+            "compliance.view_*",
             "core.view_*",
             "core.export_*",
         ),

@@ -1,0 +1,5 @@
+"""The compliance router."""
+
+from ninja import Router
+
+router = Router(tags=["compliance"])

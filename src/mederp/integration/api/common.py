@@ -1,0 +1,5 @@
+"""The integration router."""
+
+from ninja import Router
+
+router = Router(tags=["integration"])

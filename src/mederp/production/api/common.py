@@ -1,0 +1,5 @@
+"""The production router."""
+
+from ninja import Router
+
+router = Router(tags=["production"])
