@@ -14,12 +14,16 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from tests.inventory.conftest import stock, today  # noqa: F401 - fixtures reused
+from tests.inventory import conftest as inventory_fixtures
 
 from mederp.core import clock
 from mederp.inventory.models import Lot, Serial
 from mederp.production import genealogy
 from mederp.production.models import GenealogyEdge
+
+# The inventory test plant (products, locations), reused as fixtures of this module.
+stock = inventory_fixtures.stock
+today = inventory_fixtures.today
 
 _ids = itertools.count(900_000)
 
