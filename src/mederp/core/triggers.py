@@ -78,5 +78,6 @@ APPEND_ONLY_TABLES: list[str] = [
     "production_operationrecord",
     "production_inprocesscheck",
     "production_genealogyedge",
+    "integration_inboundevent",
 ]
 """Every append-only table; apps that add one (signatures, stock moves) register it here too."""
