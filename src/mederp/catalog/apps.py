@@ -9,7 +9,9 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self) -> None:
-        from mederp.catalog import approval
+        from mederp.catalog import approval, bom_approval
 
-        # The 首营品种 signing policy and workflow: code, registered once (AT-13).
+        # The 首营品种 and BOM-version signing policies and workflows: code, registered once
+        # (AT-13).
         approval.register()
+        bom_approval.register()

@@ -11,6 +11,8 @@ from django.utils import timezone
 from mederp.catalog import rules
 from mederp.catalog.models import (
     ApprovalState,
+    BillOfMaterials,
+    BomState,
     DeviceClass,
     Product,
     ProductStatus,
@@ -212,3 +214,28 @@ def trade_problems(
             )
         )
     return found
+
+
+def effective_bom(product_id: int, on_date: dt.date) -> BillOfMaterials | None:
+    """The BOM version a work order for ``product_id`` starting on ``on_date`` cites: the
+    approved version with the latest ``effective_from`` on or before that day (ISO 13485
+    §7.5.1; CM-01). Obsolete and draft versions never count (CM-05); when none is in effect,
+    None. Whether it may still be used is :func:`bom_is_usable`'s answer."""
+    return (
+        BillOfMaterials.objects.select_related("product")
+        .filter(product_id=product_id, state=BomState.APPROVED, effective_from__lte=on_date)
+        .order_by("-effective_from", "-revision")
+        .first()
+    )
+
+
+def bom_is_usable(bom: BillOfMaterials, on_date: dt.date) -> bool:
+    """Whether production may follow ``bom`` on ``on_date``: approved (not a draft, not
+    obsolete: CM-05), in effect by then, and its approval signature still covers its content
+    (11.70: a component whose code or GTIN changed since invalidates it)."""
+    return (
+        bom.state == BomState.APPROVED
+        and bom.effective_from is not None
+        and bom.effective_from <= on_date
+        and signatures.latest_valid(bom, "approved")
+    )
