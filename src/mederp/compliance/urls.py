@@ -1,4 +1,9 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
+
+from mederp.compliance.views import dhr as dhr_views
 
 app_name = "compliance"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("dhr/<int:wo_id>/", dhr_views.dhr_page, name="dhr"),
+    path("dhr/<int:wo_id>/pdf/", dhr_views.dhr_pdf, name="dhr_pdf"),
+]

@@ -21,6 +21,8 @@ MASTER_DATA_APPS = ("catalog", "partners", "inventory")
 VIEW_MASTER_DATA = tuple(f"{app}.view_*" for app in MASTER_DATA_APPS)
 # The trading apps: documents (orders, receipts), not master data.
 TRADE_APPS = ("procurement", "sales")
+# Manufacturing and the apps built on the records of all the others.
+PRODUCTION_APPS = ("production", "compliance", "integration")
 
 ROLES: dict[str, dict[str, Any]] = {
     "administrator": {"label": _("Administrator"), "perms": ("*",)},
@@ -175,6 +177,7 @@ def sync_roles() -> None:
             content_type__app_label__in=(
                 *MASTER_DATA_APPS,
                 *TRADE_APPS,
+                *PRODUCTION_APPS,
                 "core",
                 "identity",
                 "auth",
