@@ -8,3 +8,10 @@ class ComplianceConfig(AppConfig):
     name = "mederp.compliance"
     label = "compliance"
     verbose_name = "Compliance"
+
+    def ready(self) -> None:
+        from mederp.compliance import recall_approval
+
+        # The recall's workflow and its signing policy (opened, closed): code, registered once
+        # (AT-13).
+        recall_approval.register()

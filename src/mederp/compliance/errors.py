@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from mederp.core.errors import NotFound, ValidationFailed
+from mederp.core.errors import Conflict, NotFound, ValidationFailed
 
 # Traceability: what a forward or backward trace starts from (TR-01, RC-04).
 
@@ -55,3 +55,87 @@ class ScanWithoutLot(ValidationFailed):
 
     code = "compliance.scan_without_lot"
     message = _("The scanned label carries no lot or serial number to trace.")
+
+
+# Recalls (RC-01..RC-07): opening, tracking and closing a recall.
+
+
+class RecallScopeMissing(ValidationFailed):
+    code = "compliance.recall_scope_missing"
+    message = _("Name at least one lot or serial to recall.")
+
+
+class RecallReasonMissing(ValidationFailed):
+    code = "compliance.recall_reason_missing"
+    message = _("Give the reason for the recall.")
+
+
+class RecallClassUnknown(ValidationFailed):
+    """RC-01: a recall is class I, II or III (一级、二级、三级)."""
+
+    code = "compliance.recall_class_unknown"
+    message = _("{classification} is not a recall class: choose I, II or III.")
+
+
+class RecallDateInvalid(ValidationFailed):
+    code = "compliance.recall_date_invalid"
+    message = _("{value} cannot be later than today ({today}).")
+
+
+class AlreadyRecalled(Conflict):
+    """A named lot or serial is already covered by a recall that is still open."""
+
+    code = "compliance.already_recalled"
+    message = _("{item} is already recalled by open recall {recall}.")
+
+
+class RecallClosed(Conflict):
+    code = "compliance.recall_closed"
+    message = _("Recall {recall} is closed: its list can no longer change.")
+
+
+class RecallLineUnknown(NotFound):
+    code = "compliance.recall_line_unknown"
+    message = _("Recall {recall} has no line {line}.")
+
+
+class RecallLinesMissing(ValidationFailed):
+    code = "compliance.recall_lines_missing"
+    message = _("Choose at least one consignee line.")
+
+
+class NotificationMethodUnknown(ValidationFailed):
+    code = "compliance.notification_method_unknown"
+    message = _("{via} is not a way of notifying: phone, email, letter, visit or other.")
+
+
+class DispositionUnknown(ValidationFailed):
+    code = "compliance.disposition_unknown"
+    message = _("{disposition} is not a disposition: destroyed, corrected, consumed or other.")
+
+
+class RecallLineNotNotified(Conflict):
+    code = "compliance.recall_line_not_notified"
+    message = _("{consignee} has not been notified about {item} yet: record the notice first.")
+
+
+class RecallQuantityInvalid(ValidationFailed):
+    code = "compliance.recall_quantity_invalid"
+    message = _("{value} is not a quantity: give zero or more, as an exact number.")
+
+
+class RecallQuantityExceedsShipped(ValidationFailed):
+    """RC-06: a consignee cannot send back or account for more than it received."""
+
+    code = "compliance.recall_quantity_exceeds_shipped"
+    message = _(
+        "Returned and accounted for ({total}) exceed what {consignee} received of {item} "
+        "({shipped})."
+    )
+
+
+class RecallNotNotified(Conflict):
+    """RC-02, RC-06: a recall closes only once every consignee was notified."""
+
+    code = "compliance.recall_not_notified"
+    message = _("{count} consignee lines of {recall} have not been notified; notify them first.")

@@ -161,3 +161,65 @@ def lock_count(pk: int) -> CycleCount:
     if count is None:
         raise NotFound(record_type="CycleCount", record_id=pk)
     return count
+
+
+# A recall (RC-05) holds thousands of lots at once: the same order as one lot's status change
+# (lots, then serials, by primary key; then their balances in key order), in chunks that keep
+# each statement's parameter list small. Chunks follow the global order, so the order holds.
+CHUNK = 2000
+
+StockRow = tuple[int, int, str, str]  # id, product_id, number, status
+
+
+def _chunks(ids: Iterable[int]) -> list[list[int]]:
+    ordered = sorted({int(i) for i in ids})
+    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+
+
+def lock_lots(ids: Iterable[int]) -> list[StockRow]:
+    """Lock many lots by primary key; their (id, product_id, number, status), in pk order."""
+    rows: list[StockRow] = []
+    for chunk in _chunks(ids):
+        rows += (
+            Lot.objects.select_for_update(of=("self",))
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "product_id", "number", "status")
+        )
+    return rows
+
+
+def lock_serials(ids: Iterable[int]) -> list[StockRow]:
+    """Lock many serials by primary key; their (id, product_id, serial number, status)."""
+    rows: list[StockRow] = []
+    for chunk in _chunks(ids):
+        rows += (
+            Serial.objects.select_for_update(of=("self",))
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "product_id", "serial_number", "status")
+        )
+    return rows
+
+
+def lock_balances_of_many(*, lot_ids: Iterable[int], serial_ids: Iterable[int]) -> int:
+    """Lock every balance row of these lots and serials (after them), in key order; how many.
+
+    A mover locks its balances, then reads the lot's status: once these locks are held, every
+    move of this stock either committed before (and its records are visible) or sees the new
+    status."""
+    keys: list[tuple[int, int, int, int, int]] = []
+    order = ("product_id", "lot_key", "serial_key", "location_id", "pk")
+    for chunk in _chunks(lot_ids):
+        keys += Balance.objects.filter(lot_id__in=chunk).values_list(*order)
+    for chunk in _chunks(serial_ids):
+        keys += Balance.objects.filter(serial_id__in=chunk).values_list(*order)
+    ordered = [k[4] for k in sorted(set(keys))]
+    for i in range(0, len(ordered), CHUNK):
+        list(
+            Balance.objects.select_for_update()
+            .filter(pk__in=ordered[i : i + CHUNK])
+            .order_by(*order[:4])
+            .values_list("pk")
+        )
+    return len(ordered)
