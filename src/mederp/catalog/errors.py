@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from mederp.core.errors import Conflict, DomainError, Duplicate, ValidationFailed
+from mederp.core.errors import Conflict, DomainError, Duplicate, NotFound, ValidationFailed
 
 
 class UomCodeTaken(Duplicate):
@@ -194,3 +194,8 @@ class BomQuantityNotWhole(ValidationFailed):
         "{component} is tracked by serial number: its quantity per unit must be a whole "
         "number, not {value}."
     )
+
+
+class BomNotInEffect(NotFound):
+    code = "catalog.bom_not_in_effect"
+    message = _("No approved bill of materials of {product} is in effect on {on_date}.")

@@ -27,6 +27,7 @@ AREAS: tuple[NavArea, ...] = (
         (
             NavItem(_("Products"), "catalog:product_list", "catalog.view_product"),
             NavItem(_("Units of measure"), "catalog:uom_list", "catalog.view_unitofmeasure"),
+            NavItem(_("Bills of materials"), "catalog:bom_list", "catalog.view_billofmaterials"),
         ),
     ),
     NavArea(

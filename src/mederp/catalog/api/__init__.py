@@ -5,7 +5,7 @@ annotations through the permission wrapper, which needs real types. Split by sub
 module adds its operations to the one router.
 """
 
-from mederp.catalog.api import approval, products, registrations, uoms
+from mederp.catalog.api import approval, boms, products, registrations, uoms
 from mederp.catalog.api.common import router
 
-__all__ = ["approval", "products", "registrations", "router", "uoms"]
+__all__ = ["approval", "boms", "products", "registrations", "router", "uoms"]
