@@ -46,9 +46,9 @@ class BomSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(  # type: ignore[attr-defined]
-            boms__isnull=False
-        ).distinct()
+        self.fields["product"].queryset = bom_selectors.bom_products().order_by(  # type: ignore[attr-defined]
+            "code"
+        )
 
 
 class BomCreateForm(forms.Form):
