@@ -54,6 +54,10 @@ AREAS: tuple[NavArea, ...] = (
         ),
     ),
     NavArea(
+        _("Production"),
+        (NavItem(_("Work orders"), "production:workorder_list", "production.view_workorder"),),
+    ),
+    NavArea(
         _("Warehouse"),
         (
             NavItem(
