@@ -79,6 +79,7 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(_("Audit trail"), "core:audit_list", "core.view_auditentry"),
             NavItem(_("Events (outbox)"), "core:outbox_list", "core.view_outboxevent"),
             NavItem(_("Workflows & signing rules"), "core:workflow_list", "core.view_signature"),
+            NavItem(_("Traceability"), "compliance:trace", "sales.view_distributionrecord"),
         ),
     ),
     NavArea(
