@@ -25,9 +25,9 @@ NODE_KINDS = [(LOT, _("lot")), (SERIAL, _("serial"))]
 class RecallClass(models.TextChoices):
     """FDA class (21 CFR 7.3) and China's level (召回管理办法): I is the gravest."""
 
-    CLASS_I = "I", _("Class I")
-    CLASS_II = "II", _("Class II")
-    CLASS_III = "III", _("Class III")
+    CLASS_I = "I", pgettext_lazy("recall class", "Class I")
+    CLASS_II = "II", pgettext_lazy("recall class", "Class II")
+    CLASS_III = "III", pgettext_lazy("recall class", "Class III")
 
 
 class RecallState(models.TextChoices):

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from mederp.compliance.errors import RecallClassUnknown, RecallQuantityInvalid
 
@@ -51,9 +52,17 @@ def notification_deadline(cls: str, decision_date: dt.date) -> dt.date:
     return decision_date + dt.timedelta(days=NOTIFY_WITHIN_DAYS[cls])
 
 
-def class_label(cls: str) -> str:
-    """``Class II / 二级召回``: the FDA class and China's level together (RC-01)."""
-    fda = {"I": _("Class I"), "II": _("Class II"), "III": _("Class III")}[cls]
+def class_label(cls: str, *, translated: bool = True) -> str:
+    """``Class II / 二级召回``: the FDA class and China's level together (RC-01). Files that
+    travel (the exports) keep the English class name whatever the reader's language."""
+    if translated:
+        fda = {
+            "I": pgettext("recall class", "Class I"),
+            "II": pgettext("recall class", "Class II"),
+            "III": pgettext("recall class", "Class III"),
+        }[cls]
+    else:
+        fda = {"I": "Class I", "II": "Class II", "III": "Class III"}[cls]
     return f"{fda} / {CN_LEVELS[cls]}"
 
 

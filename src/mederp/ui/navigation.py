@@ -80,6 +80,7 @@ AREAS: tuple[NavArea, ...] = (
             NavItem(_("Events (outbox)"), "core:outbox_list", "core.view_outboxevent"),
             NavItem(_("Workflows & signing rules"), "core:workflow_list", "core.view_signature"),
             NavItem(_("Traceability"), "compliance:trace", "sales.view_distributionrecord"),
+            NavItem(_("Recalls"), "compliance:recall_list", "compliance.view_recall"),
         ),
     ),
     NavArea(

@@ -5,7 +5,7 @@ annotations through the permission wrapper, which needs real types. Split by sub
 module imports the one router from ``common`` and is imported here.
 """
 
-from mederp.compliance.api import dhr, trace
+from mederp.compliance.api import dhr, recalls, trace
 from mederp.compliance.api.common import router
 
-__all__ = ["dhr", "router", "trace"]
+__all__ = ["dhr", "recalls", "router", "trace"]

@@ -49,6 +49,7 @@ from mederp.core import audit, clock, outbox, signatures
 from mederp.core.actors import Actor
 from mederp.core.services import authorize
 from mederp.inventory.models import Lot, Serial
+from mederp.inventory.rules import normal
 from mederp.inventory.services.recalls import recall_stock
 from mederp.production.genealogy import Node
 
@@ -376,6 +377,6 @@ def drill_recall(
         consignees=recall.consignee_count,
         lots=recall.affected_lots,
         serials=recall.affected_serials,
-        on_hand=str(recall.on_hand_quantity),
-        shipped=str(recall.shipped_quantity),
+        on_hand=f"{normal(recall.on_hand_quantity):f}",
+        shipped=f"{normal(recall.shipped_quantity):f}",
     )
