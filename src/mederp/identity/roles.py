@@ -140,6 +140,20 @@ ROLES: dict[str, dict[str, Any]] = {
             "production.change_workorder",
         ),
     },
+    "mes_client": {
+        "label": _("MES (shop-floor system)"),
+        # For API clients, never people: the MES posts shop-floor events
+        # (/api/v1/integration/mes/events) that the production services record as an
+        # operator's would be; its keys need the scope integration:write.
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "production.view_workorder",
+            "production.issue_material",
+            "production.report_output",
+            "production.record_check",
+            "integration.post_mes_event",
+        ),
+    },
     "auditor": {
         "label": _("Auditor (read-only)"),
         "perms": (

@@ -1,0 +1,6 @@
+"""Integration use cases: inbound events handed to the owning app's services. Import from
+here."""
+
+from mederp.integration.services.mes import Received, receive_mes_event
+
+__all__ = ["Received", "receive_mes_event"]
