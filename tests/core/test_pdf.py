@@ -167,3 +167,11 @@ def test_empty_blocks_say_so_and_a_bar_draws() -> None:
     assert squeeze("No checks recorded.") in text
     assert squeeze("Not signed yet.") in text
     assert squeeze("95.0 %") in text
+
+
+def test_a_cell_taller_than_a_page_continues_on_the_next_page() -> None:
+    notes = "备注 long note " * 1500
+    rendered = render([pdf.Facts([("Notes", notes)]), pdf.Table(["a", "notes"], [["x", notes]])])
+
+    assert rendered.pages > 2
+    assert rendered.content.startswith(b"%PDF")

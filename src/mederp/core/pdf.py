@@ -207,7 +207,9 @@ def _table(
     col_widths = [width * w / total for w in weights]
     data = [[_p(c, styles.head) for c in columns]]
     data += [[_p(v, styles.cell) for v in row] for row in rows]
-    table = RLTable(data, colWidths=col_widths, repeatRows=1)
+    # splitInRow: a cell taller than a page (long notes) continues on the next page instead of
+    # failing the whole document.
+    table = RLTable(data, colWidths=col_widths, repeatRows=1, splitInRow=1)
     table.setStyle(
         TableStyle(
             [
@@ -225,7 +227,7 @@ def _table(
 
 def _facts(rows: Sequence[tuple[str, Any]], width: float, styles: _Styles) -> RLTable:
     data = [[_p(k, styles.cell), _p(v, styles.cell)] for k, v in rows]
-    table = RLTable(data, colWidths=[width * 0.3, width * 0.7])
+    table = RLTable(data, colWidths=[width * 0.3, width * 0.7], splitInRow=1)
     table.setStyle(
         TableStyle(
             [
