@@ -30,7 +30,7 @@ from mederp.core.errors import NotFound
 from mederp.core.services import authorize
 from mederp.inventory import selectors as inventory_selectors
 from mederp.inventory import services as inventory
-from mederp.inventory.errors import SerialQuantity
+from mederp.inventory.errors import InsufficientStock, SerialQuantity
 from mederp.inventory.models import Location, Lot, Serial
 from mederp.inventory.rules import parse_quantity
 from mederp.production import events, rules
@@ -251,6 +251,37 @@ def _portions(
     )
 
 
+#: How often an issue plans its portions again when a concurrent one took the stock first.
+ATTEMPTS = 5
+
+
+def _take(
+    actor: Actor,
+    order: WorkOrder,
+    wanted: _Wanted,
+    quantity: Decimal,
+    location_id: int | None,
+    source: str,
+    event_id: str,
+) -> list[MaterialIssue]:
+    """Plan the portions by FEFO (read without locks), then reserve and move each under its
+    balance's row lock. When a concurrent issue or allocation took the stock between the two
+    (``inventory.insufficient_stock`` under the lock), undo this attempt (a savepoint) and plan
+    again on what is left: a lot that ran short is topped up from the next one, and the refusal
+    comes only when the stock really is not there."""
+    for attempt in range(ATTEMPTS):
+        portions = _portions(actor, order, wanted, quantity, location_id)
+        try:
+            with transaction.atomic():
+                return [
+                    _issue_one(actor, order, wanted, take, source, event_id) for take in portions
+                ]
+        except InsufficientStock:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def issue_payload(issue: MaterialIssue) -> dict[str, Any]:
     return {
         "id": issue.pk,
@@ -322,9 +353,7 @@ def issue_material(
             raise NotFound(
                 record_type="Location", record_id=from_location_id, field="from_location_id"
             )
-        issues = []
-        for take in _portions(actor, order, wanted, amount, from_location_id):
-            issues.append(_issue_one(actor, order, wanted, take, source, event_id))
+        issues = _take(actor, order, wanted, amount, from_location_id, source, event_id)
         start_if_released(actor, order, reason="material issued")
         edges = [edge for issue in issues for edge in link_outputs_to_issue(actor, order, issue)]
         emit(
