@@ -172,3 +172,20 @@ def test_the_drill_reaches_the_same_and_writes_nothing(made_and_shipped, unchang
     assert (result.affected, result.lines, result.consignees) == (2, 1, 1)
     assert result.seconds > 0
     assert Lot.objects.get(pk=component.pk).status == "released"
+
+
+def test_a_recalled_component_can_no_longer_be_issued(made_and_shipped):
+    from mederp.core.errors import DomainError
+
+    p = made_and_shipped["plant"]
+    services.open_recall(
+        Actor.for_user(p.qa),
+        references=["P-L1"],
+        classification="II",
+        reason="Barrel resin contaminated",
+        **sign(p.qa),
+    )
+    order = p.work_order(lot="FG-002")
+    with pytest.raises(DomainError) as refused:
+        p.issue(order, component=p.part, quantity="2")
+    assert refused.value.code in {"production.not_enough_stock", "inventory.stock_not_released"}

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mederp.compliance import recall_rules
 from mederp.compliance.models import Disposition, NotificationMethod, RecallClass, RecallState
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -49,12 +50,7 @@ class OpenRecallForm(forms.Form):
         help_text=_("Only when several products share a lot number."),
     )
     classification = forms.ChoiceField(
-        label=_("Recall class"),
-        choices=[
-            (c.value, f"{c.label} / {level}")
-            for c, level in zip(RecallClass, ("一级召回", "二级召回", "三级召回"), strict=True)
-        ],
-        initial=RecallClass.CLASS_II,
+        label=_("Recall class"), choices=RecallClass.choices, initial=RecallClass.CLASS_II
     )
     reason = forms.CharField(
         label=_("Reason for the recall"), widget=forms.Textarea(attrs={"rows": 3})
@@ -81,6 +77,10 @@ class OpenRecallForm(forms.Form):
 
     def __init__(self, *args: Any, needs_totp: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The FDA class and China's level side by side (RC-01), in the request's language.
+        field = self.fields["classification"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(c.value, recall_rules.class_label(c.value)) for c in RecallClass]
         if not needs_totp:
             del self.fields["totp"]
 
