@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from mederp.catalog import barcodes
 from mederp.catalog.models import BomComponent, Product, Tracking
@@ -139,7 +140,7 @@ def _identify(
     if product is None:
         raise ComponentRequired(field="component_id")
     if named is not None and named.pk != product.pk:
-        raise ScanMismatch(what="device", scanned=product.code, entered=named.code, field="scan")
+        raise ScanMismatch(what=_("device"), scanned=product.code, entered=named.code, field="scan")
     for item, label, field in ((lot, "lot", "lot_id"), (serial, "serial", "serial_id")):
         if item is not None and item.product_id != product.pk:
             number = item.number if isinstance(item, Lot) else item.serial_number
@@ -156,6 +157,11 @@ def _identify(
     return _Wanted(component, product, lot, serial, method, scan.raw if scan else "")
 
 
+def _label(tracking: Tracking) -> str:
+    """The tracking's name in the request's language (lot, serial) for a message."""
+    return str(tracking.label)
+
+
 def _scanned_item(
     product: Product, scan: barcodes.ScanResult, lot: Lot | None, serial: Serial | None
 ) -> tuple[Lot | None, Serial | None]:
@@ -163,24 +169,36 @@ def _scanned_item(
     one named beside the scan."""
     if product.tracking == Tracking.LOT:
         if not scan.lot:
-            raise LotNotScanned(component=product.code, tracking="lot", field="scan")
+            raise LotNotScanned(component=product.code, tracking=_label(Tracking.LOT), field="scan")
         found = Lot.objects.filter(product=product, number=scan.lot).first()
         if found is None:
-            raise LotUnknown(component=product.code, what="lot", number=scan.lot, field="scan")
+            raise LotUnknown(
+                component=product.code, what=_label(Tracking.LOT), number=scan.lot, field="scan"
+            )
         if lot is not None and lot.pk != found.pk:
-            raise ScanMismatch(what="lot", scanned=scan.lot, entered=lot.number, field="scan")
+            raise ScanMismatch(
+                what=_label(Tracking.LOT), scanned=scan.lot, entered=lot.number, field="scan"
+            )
         return found, serial
     if product.tracking == Tracking.SERIAL:
         if not scan.serial:
-            raise LotNotScanned(component=product.code, tracking="serial", field="scan")
+            raise LotNotScanned(
+                component=product.code, tracking=_label(Tracking.SERIAL), field="scan"
+            )
         unit = Serial.objects.filter(product=product, serial_number=scan.serial).first()
         if unit is None:
             raise LotUnknown(
-                component=product.code, what="serial", number=scan.serial, field="scan"
+                component=product.code,
+                what=_label(Tracking.SERIAL),
+                number=scan.serial,
+                field="scan",
             )
         if serial is not None and serial.pk != unit.pk:
             raise ScanMismatch(
-                what="serial", scanned=scan.serial, entered=serial.serial_number, field="scan"
+                what=_label(Tracking.SERIAL),
+                scanned=scan.serial,
+                entered=serial.serial_number,
+                field="scan",
             )
         return lot, unit
     return lot, serial

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from mederp.core.actors import Actor
 from mederp.core.errors import ValidationFailed
@@ -37,6 +38,7 @@ from mederp.production.models import (
     InProcessCheck,
     MaterialIssue,
     OperationRecord,
+    OutputKind,
     Source,
     WorkOrder,
 )
@@ -110,7 +112,7 @@ def scrap_component(
     amount = parse_quantity(quantity)
     reason = (reason or "").strip()
     if not reason:
-        raise OutputReasonRequired(what="scrap", field="reason")
+        raise OutputReasonRequired(what=str(OutputKind.SCRAP.label), field="reason")
     with transaction.atomic():
         order = lock_work_order(wo_id)
         if event_id:
@@ -245,7 +247,7 @@ def record_operation(
     reports it. Refused: no operation name, times out of order, negative quantities."""
     authorize(actor, "production.report_output")
     source, event_id = check_source(source, event_id)
-    name = _required(operation, "operation", "operation")[:64]
+    name = _required(operation, "operation", _("Operation"))[:64]
     done = _moment(completed_at, "completed_at")
     began = _moment(started_at, "started_at") if started_at is not None else None
     if began is not None and began > done:
@@ -312,7 +314,7 @@ def record_check(
     follows (scrap, rework, a nonconformance) is its own record."""
     authorize(actor, "production.record_check")
     source, event_id = check_source(source, event_id)
-    what = _required(characteristic, "characteristic", "characteristic")[:200]
+    what = _required(characteristic, "characteristic", _("Characteristic"))[:200]
     verdict = (result or "").strip().lower()
     if verdict not in CheckResult.values:
         raise CheckResultUnknown(result=result, field="result")
