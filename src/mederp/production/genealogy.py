@@ -16,7 +16,7 @@ component is issued serial by serial, and "trace lot L" means all of them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from django.db import connection
 
@@ -34,12 +34,12 @@ _ENDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _anchor(roots: Sequence[Node]) -> tuple[str, list[object]]:
+def _anchor(roots: Sequence[Node]) -> tuple[str, list[Any]]:
     """The starting nodes as SQL: lots, their serials, and serials named directly."""
     lots = sorted({int(i) for k, i in roots if k == LOT})
     serials = sorted({int(i) for k, i in roots if k == SERIAL})
     parts: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     if lots:
         marks = ", ".join(["%s"] * len(lots))
         parts.append(
@@ -68,7 +68,7 @@ def _anchor(roots: Sequence[Node]) -> tuple[str, list[object]]:
 
 def nodes_cte(
     direction: Direction, roots: Sequence[Node], *, name: str = "trace_nodes"
-) -> tuple[str, list[object]]:
+) -> tuple[str, list[Any]]:
     """``WITH RECURSIVE <name>(kind, id) AS (...)``: the roots and every node reachable from
     them in ``direction``. Compose it with a ``SELECT`` that joins ``<name>`` to the records a
     report needs (distribution records, balances, receipts)."""
@@ -138,7 +138,7 @@ def depths(
     enter, leave = _ENDS[direction]
     step: dict[Node, list[Node]] = {}
     for edge in edges:
-        step.setdefault(edge[enter], []).append(edge[leave])  # type: ignore[arg-type, index]
+        step.setdefault(edge[enter], []).append(edge[leave])  # type: ignore[arg-type]
     found = {node: 0 for node in roots}
     frontier = list(found)
     while frontier:

@@ -6,276 +6,813 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0006_bill_of_materials'),
-        ('inventory', '0003_append_only'),
+        ("catalog", "0006_bill_of_materials"),
+        ("inventory", "0003_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DocumentCounter',
+            name="DocumentCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=8)),
-                ('year', models.PositiveIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=8)),
+                ("year", models.PositiveIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'default_permissions': (),
-                'constraints': [models.UniqueConstraint(fields=('prefix', 'year'), name='production_counter_key')],
+                "default_permissions": (),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("prefix", "year"), name="production_counter_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WorkOrder',
+            name="WorkOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='number')),
-                ('planned_quantity', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='planned quantity')),
-                ('planned_start', models.DateField(verbose_name='planned start')),
-                ('planned_end', models.DateField(blank=True, null=True, verbose_name='planned end')),
-                ('output_lot_number', models.CharField(blank=True, default='', max_length=64, verbose_name='output lot')),
-                ('state', models.CharField(choices=[('planned', 'planned'), ('released', 'released'), ('in_progress', 'in progress'), ('completed', 'completed'), ('closed', 'closed'), ('cancelled', 'cancelled')], default='planned', max_length=16, verbose_name='state')),
-                ('notes', models.TextField(blank=True, default='', verbose_name='notes')),
-                ('created_at', models.DateTimeField(verbose_name='created')),
-                ('released_at', models.DateTimeField(blank=True, null=True, verbose_name='released')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('bom', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='work_orders', to='catalog.billofmaterials', verbose_name='BOM version')),
-                ('output_location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product', verbose_name='device')),
-                ('production_location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=32, unique=True, verbose_name="number")),
+                (
+                    "planned_quantity",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=18, verbose_name="planned quantity"
+                    ),
+                ),
+                ("planned_start", models.DateField(verbose_name="planned start")),
+                (
+                    "planned_end",
+                    models.DateField(blank=True, null=True, verbose_name="planned end"),
+                ),
+                (
+                    "output_lot_number",
+                    models.CharField(
+                        blank=True, default="", max_length=64, verbose_name="output lot"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("planned", "planned"),
+                            ("released", "released"),
+                            ("in_progress", "in progress"),
+                            ("completed", "completed"),
+                            ("closed", "closed"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="planned",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, default="", verbose_name="notes")),
+                ("created_at", models.DateTimeField(verbose_name="created")),
+                (
+                    "released_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="released"),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "bom",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="work_orders",
+                        to="catalog.billofmaterials",
+                        verbose_name="BOM version",
+                    ),
+                ),
+                (
+                    "output_location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                        verbose_name="device",
+                    ),
+                ),
+                (
+                    "production_location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.location",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'work order',
-                'verbose_name_plural': 'work orders',
-                'ordering': ['-id'],
-                'permissions': [('release_workorder', 'Can release a work order to the shop floor'), ('issue_material', 'Can issue material to a work order'), ('report_output', 'Can report output, scrap and rework of a work order'), ('record_check', 'Can record in-process checks'), ('close_workorder', 'Can close a work order by signature')],
+                "verbose_name": "work order",
+                "verbose_name_plural": "work orders",
+                "ordering": ["-id"],
+                "permissions": [
+                    ("release_workorder", "Can release a work order to the shop floor"),
+                    ("issue_material", "Can issue material to a work order"),
+                    ("report_output", "Can report output, scrap and rework of a work order"),
+                    ("record_check", "Can record in-process checks"),
+                    ("close_workorder", "Can close a work order by signature"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProductionOutput',
+            name="ProductionOutput",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(verbose_name='time')),
-                ('operator_name', models.CharField(max_length=200, verbose_name='operator')),
-                ('source', models.CharField(choices=[('manual', 'manual'), ('mes', 'MES event')], max_length=8, verbose_name='source')),
-                ('event_id', models.CharField(blank=True, default='', max_length=64, verbose_name='event id')),
-                ('kind', models.CharField(choices=[('good', 'good output'), ('scrap', 'scrap'), ('rework', 'rework')], max_length=8, verbose_name='kind')),
-                ('quantity', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='quantity')),
-                ('reason', models.TextField(blank=True, default='', verbose_name='reason')),
-                ('lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.lot')),
-                ('move', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.move')),
-                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('serial', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.serial')),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outputs', to='production.workorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="time")),
+                ("operator_name", models.CharField(max_length=200, verbose_name="operator")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "manual"), ("mes", "MES event")],
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "event_id",
+                    models.CharField(
+                        blank=True, default="", max_length=64, verbose_name="event id"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("good", "good output"), ("scrap", "scrap"), ("rework", "rework")],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=6, max_digits=18, verbose_name="quantity"),
+                ),
+                ("reason", models.TextField(blank=True, default="", verbose_name="reason")),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.lot",
+                    ),
+                ),
+                (
+                    "move",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.move",
+                    ),
+                ),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "serial",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.serial",
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outputs",
+                        to="production.workorder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'production output',
-                'verbose_name_plural': 'production outputs',
-                'ordering': ['id'],
-                'default_permissions': ('view',),
+                "verbose_name": "production output",
+                "verbose_name_plural": "production outputs",
+                "ordering": ["id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='OperationRecord',
+            name="OperationRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(verbose_name='time')),
-                ('operator_name', models.CharField(max_length=200, verbose_name='operator')),
-                ('source', models.CharField(choices=[('manual', 'manual'), ('mes', 'MES event')], max_length=8, verbose_name='source')),
-                ('event_id', models.CharField(blank=True, default='', max_length=64, verbose_name='event id')),
-                ('operation', models.CharField(max_length=64, verbose_name='operation')),
-                ('workstation', models.CharField(blank=True, default='', max_length=64, verbose_name='workstation')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('completed_at', models.DateTimeField(verbose_name='completed')),
-                ('quantity_good', models.DecimalField(decimal_places=6, default=0, max_digits=18, verbose_name='good quantity')),
-                ('quantity_scrap', models.DecimalField(decimal_places=6, default=0, max_digits=18, verbose_name='scrap quantity')),
-                ('notes', models.TextField(blank=True, default='', verbose_name='notes')),
-                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='operations', to='production.workorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="time")),
+                ("operator_name", models.CharField(max_length=200, verbose_name="operator")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "manual"), ("mes", "MES event")],
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "event_id",
+                    models.CharField(
+                        blank=True, default="", max_length=64, verbose_name="event id"
+                    ),
+                ),
+                ("operation", models.CharField(max_length=64, verbose_name="operation")),
+                (
+                    "workstation",
+                    models.CharField(
+                        blank=True, default="", max_length=64, verbose_name="workstation"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                ("completed_at", models.DateTimeField(verbose_name="completed")),
+                (
+                    "quantity_good",
+                    models.DecimalField(
+                        decimal_places=6, default=0, max_digits=18, verbose_name="good quantity"
+                    ),
+                ),
+                (
+                    "quantity_scrap",
+                    models.DecimalField(
+                        decimal_places=6, default=0, max_digits=18, verbose_name="scrap quantity"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, default="", verbose_name="notes")),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="operations",
+                        to="production.workorder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'operation record',
-                'verbose_name_plural': 'operation records',
-                'ordering': ['id'],
-                'default_permissions': ('view',),
+                "verbose_name": "operation record",
+                "verbose_name_plural": "operation records",
+                "ordering": ["id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='MaterialIssue',
+            name="MaterialIssue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(verbose_name='time')),
-                ('operator_name', models.CharField(max_length=200, verbose_name='operator')),
-                ('source', models.CharField(choices=[('manual', 'manual'), ('mes', 'MES event')], max_length=8, verbose_name='source')),
-                ('event_id', models.CharField(blank=True, default='', max_length=64, verbose_name='event id')),
-                ('quantity', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='quantity')),
-                ('method', models.CharField(max_length=8, verbose_name='method')),
-                ('scan_raw', models.TextField(blank=True, default='', verbose_name='scanned code')),
-                ('bom_component', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.bomcomponent')),
-                ('from_location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location')),
-                ('lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.lot')),
-                ('move', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.move')),
-                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('serial', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.serial')),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issues', to='production.workorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="time")),
+                ("operator_name", models.CharField(max_length=200, verbose_name="operator")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "manual"), ("mes", "MES event")],
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "event_id",
+                    models.CharField(
+                        blank=True, default="", max_length=64, verbose_name="event id"
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=6, max_digits=18, verbose_name="quantity"),
+                ),
+                ("method", models.CharField(max_length=8, verbose_name="method")),
+                ("scan_raw", models.TextField(blank=True, default="", verbose_name="scanned code")),
+                (
+                    "bom_component",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.bomcomponent",
+                    ),
+                ),
+                (
+                    "from_location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.lot",
+                    ),
+                ),
+                (
+                    "move",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.move",
+                    ),
+                ),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "serial",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.serial",
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issues",
+                        to="production.workorder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'material issue',
-                'verbose_name_plural': 'material issues',
-                'ordering': ['id'],
-                'default_permissions': ('view',),
+                "verbose_name": "material issue",
+                "verbose_name_plural": "material issues",
+                "ordering": ["id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='InProcessCheck',
+            name="InProcessCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(verbose_name='time')),
-                ('operator_name', models.CharField(max_length=200, verbose_name='operator')),
-                ('source', models.CharField(choices=[('manual', 'manual'), ('mes', 'MES event')], max_length=8, verbose_name='source')),
-                ('event_id', models.CharField(blank=True, default='', max_length=64, verbose_name='event id')),
-                ('operation', models.CharField(blank=True, default='', max_length=64, verbose_name='operation')),
-                ('characteristic', models.CharField(max_length=200, verbose_name='characteristic')),
-                ('specification', models.CharField(blank=True, default='', max_length=200, verbose_name='specification')),
-                ('measured_value', models.CharField(blank=True, default='', max_length=100, verbose_name='measured value')),
-                ('result', models.CharField(choices=[('pass', 'pass'), ('fail', 'fail')], max_length=8, verbose_name='result')),
-                ('notes', models.TextField(blank=True, default='', verbose_name='notes')),
-                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checks', to='production.workorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="time")),
+                ("operator_name", models.CharField(max_length=200, verbose_name="operator")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "manual"), ("mes", "MES event")],
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "event_id",
+                    models.CharField(
+                        blank=True, default="", max_length=64, verbose_name="event id"
+                    ),
+                ),
+                (
+                    "operation",
+                    models.CharField(
+                        blank=True, default="", max_length=64, verbose_name="operation"
+                    ),
+                ),
+                ("characteristic", models.CharField(max_length=200, verbose_name="characteristic")),
+                (
+                    "specification",
+                    models.CharField(
+                        blank=True, default="", max_length=200, verbose_name="specification"
+                    ),
+                ),
+                (
+                    "measured_value",
+                    models.CharField(
+                        blank=True, default="", max_length=100, verbose_name="measured value"
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[("pass", "pass"), ("fail", "fail")],
+                        max_length=8,
+                        verbose_name="result",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, default="", verbose_name="notes")),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checks",
+                        to="production.workorder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'in-process check',
-                'verbose_name_plural': 'in-process checks',
-                'ordering': ['id'],
-                'default_permissions': ('view',),
+                "verbose_name": "in-process check",
+                "verbose_name_plural": "in-process checks",
+                "ordering": ["id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='GenealogyEdge',
+            name="GenealogyEdge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('consumed_kind', models.CharField(choices=[('lot', 'lot'), ('serial', 'serial')], max_length=8)),
-                ('consumed_id', models.BigIntegerField()),
-                ('produced_kind', models.CharField(choices=[('lot', 'lot'), ('serial', 'serial')], max_length=8)),
-                ('produced_id', models.BigIntegerField()),
-                ('quantity', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='quantity')),
-                ('created_at', models.DateTimeField(verbose_name='created')),
-                ('consumed_lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.lot')),
-                ('consumed_product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('consumed_serial', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.serial')),
-                ('produced_lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.lot')),
-                ('produced_product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('produced_serial', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.serial')),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edges', to='production.materialissue')),
-                ('output', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edges', to='production.productionoutput')),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='edges', to='production.workorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "consumed_kind",
+                    models.CharField(choices=[("lot", "lot"), ("serial", "serial")], max_length=8),
+                ),
+                ("consumed_id", models.BigIntegerField()),
+                (
+                    "produced_kind",
+                    models.CharField(choices=[("lot", "lot"), ("serial", "serial")], max_length=8),
+                ),
+                ("produced_id", models.BigIntegerField()),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=6, max_digits=18, verbose_name="quantity"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created")),
+                (
+                    "consumed_lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.lot",
+                    ),
+                ),
+                (
+                    "consumed_product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "consumed_serial",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.serial",
+                    ),
+                ),
+                (
+                    "produced_lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.lot",
+                    ),
+                ),
+                (
+                    "produced_product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "produced_serial",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.serial",
+                    ),
+                ),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edges",
+                        to="production.materialissue",
+                    ),
+                ),
+                (
+                    "output",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edges",
+                        to="production.productionoutput",
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="edges",
+                        to="production.workorder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'genealogy edge',
-                'verbose_name_plural': 'genealogy edges',
-                'ordering': ['id'],
-                'default_permissions': ('view',),
+                "verbose_name": "genealogy edge",
+                "verbose_name_plural": "genealogy edges",
+                "ordering": ["id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='ComponentScrap',
+            name="ComponentScrap",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(verbose_name='time')),
-                ('operator_name', models.CharField(max_length=200, verbose_name='operator')),
-                ('source', models.CharField(choices=[('manual', 'manual'), ('mes', 'MES event')], max_length=8, verbose_name='source')),
-                ('event_id', models.CharField(blank=True, default='', max_length=64, verbose_name='event id')),
-                ('quantity', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='quantity')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.lot')),
-                ('move', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.move')),
-                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('serial', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.serial')),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scrap', to='production.workorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="time")),
+                ("operator_name", models.CharField(max_length=200, verbose_name="operator")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "manual"), ("mes", "MES event")],
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "event_id",
+                    models.CharField(
+                        blank=True, default="", max_length=64, verbose_name="event id"
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=6, max_digits=18, verbose_name="quantity"),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.lot",
+                    ),
+                ),
+                (
+                    "move",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.move",
+                    ),
+                ),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "serial",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.serial",
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scrap",
+                        to="production.workorder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'component scrap',
-                'verbose_name_plural': 'component scrap',
-                'ordering': ['id'],
-                'default_permissions': ('view',),
+                "verbose_name": "component scrap",
+                "verbose_name_plural": "component scrap",
+                "ordering": ["id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['state'], name='production_wo_state'),
+            model_name="workorder",
+            index=models.Index(fields=["state"], name="production_wo_state"),
         ),
         migrations.AddConstraint(
-            model_name='workorder',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_quantity__gt', 0)), name='production_wo_quantity'),
+            model_name="workorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("planned_quantity__gt", 0)), name="production_wo_quantity"
+            ),
         ),
         migrations.AddIndex(
-            model_name='productionoutput',
-            index=models.Index(fields=['lot'], name='production_output_lot'),
+            model_name="productionoutput",
+            index=models.Index(fields=["lot"], name="production_output_lot"),
         ),
         migrations.AddIndex(
-            model_name='productionoutput',
-            index=models.Index(fields=['serial'], name='production_output_serial'),
+            model_name="productionoutput",
+            index=models.Index(fields=["serial"], name="production_output_serial"),
         ),
         migrations.AddConstraint(
-            model_name='productionoutput',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='production_output_quantity'),
+            model_name="productionoutput",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="production_output_quantity"
+            ),
         ),
         migrations.AddIndex(
-            model_name='materialissue',
-            index=models.Index(fields=['lot'], name='production_issue_lot'),
+            model_name="materialissue",
+            index=models.Index(fields=["lot"], name="production_issue_lot"),
         ),
         migrations.AddIndex(
-            model_name='materialissue',
-            index=models.Index(fields=['serial'], name='production_issue_serial'),
+            model_name="materialissue",
+            index=models.Index(fields=["serial"], name="production_issue_serial"),
         ),
         migrations.AddConstraint(
-            model_name='materialissue',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='production_issue_quantity'),
+            model_name="materialissue",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="production_issue_quantity"
+            ),
         ),
         migrations.AddIndex(
-            model_name='genealogyedge',
-            index=models.Index(fields=['consumed_kind', 'consumed_id'], name='production_edge_fwd'),
+            model_name="genealogyedge",
+            index=models.Index(fields=["consumed_kind", "consumed_id"], name="production_edge_fwd"),
         ),
         migrations.AddIndex(
-            model_name='genealogyedge',
-            index=models.Index(fields=['produced_kind', 'produced_id'], name='production_edge_back'),
+            model_name="genealogyedge",
+            index=models.Index(
+                fields=["produced_kind", "produced_id"], name="production_edge_back"
+            ),
         ),
         migrations.AddIndex(
-            model_name='genealogyedge',
-            index=models.Index(fields=['work_order'], name='production_edge_wo'),
+            model_name="genealogyedge",
+            index=models.Index(fields=["work_order"], name="production_edge_wo"),
         ),
         migrations.AddConstraint(
-            model_name='genealogyedge',
-            constraint=models.UniqueConstraint(fields=('issue', 'output'), name='production_edge_once'),
+            model_name="genealogyedge",
+            constraint=models.UniqueConstraint(
+                fields=("issue", "output"), name="production_edge_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genealogyedge',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='production_edge_quantity'),
+            model_name="genealogyedge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="production_edge_quantity"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genealogyedge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('consumed_kind', 'lot'), ('consumed_id', models.F('consumed_lot'))), models.Q(('consumed_kind', 'serial'), ('consumed_id', models.F('consumed_serial'))), _connector='OR'), name='production_edge_consumed_node'),
+            model_name="genealogyedge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("consumed_kind", "lot"), ("consumed_id", models.F("consumed_lot"))),
+                    models.Q(
+                        ("consumed_kind", "serial"), ("consumed_id", models.F("consumed_serial"))
+                    ),
+                    _connector="OR",
+                ),
+                name="production_edge_consumed_node",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genealogyedge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('produced_kind', 'lot'), ('produced_id', models.F('produced_lot'))), models.Q(('produced_kind', 'serial'), ('produced_id', models.F('produced_serial'))), _connector='OR'), name='production_edge_produced_node'),
+            model_name="genealogyedge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("produced_kind", "lot"), ("produced_id", models.F("produced_lot"))),
+                    models.Q(
+                        ("produced_kind", "serial"), ("produced_id", models.F("produced_serial"))
+                    ),
+                    _connector="OR",
+                ),
+                name="production_edge_produced_node",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genealogyedge',
-            constraint=models.CheckConstraint(condition=models.Q(('consumed_kind', models.F('produced_kind')), ('consumed_id', models.F('produced_id')), _negated=True), name='production_edge_not_self'),
+            model_name="genealogyedge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("consumed_kind", models.F("produced_kind")),
+                    ("consumed_id", models.F("produced_id")),
+                    _negated=True,
+                ),
+                name="production_edge_not_self",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='componentscrap',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='production_cscrap_quantity'),
+            model_name="componentscrap",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="production_cscrap_quantity"
+            ),
         ),
     ]
