@@ -133,11 +133,6 @@ def test_an_allocation_made_before_the_recall_stays_but_cannot_be_shipped(
     assert not DistributionRecord.objects.filter(order=order).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sales.pick_by_scan checks no stock status (a pick moves nothing); shipping the "
-    "picked units is refused (test above). Reported to the sales owner.",
-)
 def test_an_allocation_made_before_the_recall_cannot_be_picked(desk, put_stock, allocated):
     w = desk.world
     put_stock(w.lot_product, "L-BAD", "10")
@@ -145,7 +140,8 @@ def test_an_allocation_made_before_the_recall_cannot_be_picked(desk, put_stock, 
     desk.open("L-BAD")
     with pytest.raises(DomainError) as refused:
         pick_all(w, order)
-    assert refused.value.code in {"inventory.stock_not_released", "sales.lot_not_available"}
+    assert refused.value.code == "sales.stock_not_pickable"
+    assert "L-BAD" in refused.value.render_message()
 
 
 def test_a_wrong_password_opens_nothing(desk, ship, unchanged):

@@ -191,6 +191,17 @@ class NothingToPick(Conflict):
     message = _("{order} has no allocation of {product} {item} still to pick.")
 
 
+class PickStockBlocked(Conflict):
+    """TR-04, RC-05: stock recalled, put on hold, rejected or expired after it was allocated
+    is not picked; the allocation stays until someone cancels it."""
+
+    code = "sales.stock_not_pickable"
+    message = _(
+        "{item} of {product} is {status} now: it may not be picked. Cancel the allocation and "
+        "allocate again."
+    )
+
+
 class PickExceedsAllocation(Conflict):
     """Never more than allocated: what leaves must be what was reserved and reviewed."""
 

@@ -10,12 +10,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import pgettext
 
 from mederp.catalog.barcodes import parse_scan
 from mederp.core import clock, workflow
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound
+from mederp.inventory import selectors as stock_selectors
 from mederp.inventory.errors import SerialQuantity
+from mederp.inventory.models import StockStatus
 from mederp.sales import errors, events, rules
 from mederp.sales.locks import lock_order
 from mederp.sales.models import Allocation, Pick, SalesOrder
@@ -111,6 +114,7 @@ def pick_by_scan(
     allocation = by_key[match.target.key]
     if allocation.serial is not None and amount != 1:
         raise SerialQuantity(quantity=str(amount), field="quantity")
+    _refuse_blocked_stock(allocation)
     remaining = allocation.quantity - allocation.picked_quantity
     if amount > remaining:
         raise errors.PickExceedsAllocation(
@@ -149,6 +153,29 @@ def pick_by_scan(
     if not _open_to_pick(order):
         workflow.transition(actor, order, PICK)
     return pick
+
+
+def _refuse_blocked_stock(allocation: Allocation) -> None:
+    """Stock allocated while released may since have been recalled, held, rejected or have
+    expired: picking it would put blocked goods on the packing bench."""
+    item = allocation.serial or allocation.lot
+    if item is None:
+        return
+    status = stock_selectors.effective_status(item)
+    if status != StockStatus.RELEASED:
+        raise errors.PickStockBlocked(
+            item=_item(allocation),
+            product=allocation.product.code,
+            status=_status_label(status),
+            allocation_id=allocation.pk,
+            field="scan",
+        )
+
+
+def _status_label(status: str) -> str:
+    if status == stock_selectors.EXPIRED:
+        return str(pgettext("stock status", "expired"))
+    return str(StockStatus(status).label)
 
 
 def _open_to_pick(order: SalesOrder) -> Decimal:
