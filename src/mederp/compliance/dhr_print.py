@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from mederp.compliance import dhr as dhr_module
 from mederp.compliance.dhr import Dhr
@@ -157,7 +157,7 @@ def pdf_blocks(record: Dhr) -> list[pdf.Block]:
                 _("Per unit"),
                 _("Planned"),
                 _("Expected for good output"),
-                _("Issued"),
+                pgettext("quantity issued", "Issued"),
                 _("Scrapped"),
             ],
             [
@@ -183,7 +183,7 @@ def pdf_blocks(record: Dhr) -> list[pdf.Block]:
                 _("Expiry"),
                 _("Quantity"),
                 _("Supplier or origin"),
-                _("Issued"),
+                pgettext("quantity issued", "Issued"),
                 _("Operator"),
             ],
             [
@@ -226,7 +226,7 @@ def pdf_blocks(record: Dhr) -> list[pdf.Block]:
                 _("Started"),
                 _("Completed"),
                 _("Good"),
-                _("Scrap"),
+                pgettext("production", "Scrap"),
                 _("Operator"),
                 _("Notes"),
             ],
@@ -253,7 +253,7 @@ def pdf_blocks(record: Dhr) -> list[pdf.Block]:
                 _("Characteristic"),
                 _("Specification"),
                 _("Measured"),
-                _("Result"),
+                pgettext("check", "Result"),
                 _("Recorded"),
                 _("Operator"),
             ],
@@ -304,7 +304,7 @@ def pdf_blocks(record: Dhr) -> list[pdf.Block]:
         pdf.Facts(
             [
                 (_("Good"), totals["good"]),
-                (_("Scrap"), totals["scrap"]),
+                (pgettext("production", "Scrap"), totals["scrap"]),
                 (_("Rework"), totals["rework"]),
                 (_("Yield: good / (good + scrap)"), _percent(totals)),
             ]

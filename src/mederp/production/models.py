@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mederp.inventory.models.stock import quantity_field
 
@@ -26,12 +27,12 @@ NODE_KINDS = [(LOT, _("lot")), (SERIAL, _("serial"))]
 
 
 class WorkOrderState(models.TextChoices):
-    PLANNED = "planned", _("planned")
-    RELEASED = "released", _("released")
-    IN_PROGRESS = "in_progress", _("in progress")
-    COMPLETED = "completed", _("completed")
-    CLOSED = "closed", _("closed")
-    CANCELLED = "cancelled", _("cancelled")
+    PLANNED = "planned", pgettext_lazy("work order state", "planned")
+    RELEASED = "released", pgettext_lazy("work order state", "released")
+    IN_PROGRESS = "in_progress", pgettext_lazy("work order state", "in progress")
+    COMPLETED = "completed", pgettext_lazy("work order state", "completed")
+    CLOSED = "closed", pgettext_lazy("work order state", "closed")
+    CANCELLED = "cancelled", pgettext_lazy("work order state", "cancelled")
 
 
 class WorkOrder(models.Model):
@@ -159,7 +160,7 @@ class MaterialIssue(ShopFloorRecord):
 
 class OutputKind(models.TextChoices):
     GOOD = "good", _("good output")
-    SCRAP = "scrap", _("scrap")
+    SCRAP = "scrap", pgettext_lazy("production", "scrap")
     REWORK = "rework", _("rework")
 
 

@@ -94,8 +94,8 @@ def recall_open(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _(
-                    "Recall %(number)s opened: %(lots)s lots and %(serials)s serials held, "
-                    "%(lines)s consignee lines to notify by %(deadline)s."
+                    "Recall %(number)s opened. Held: lots %(lots)s, serials %(serials)s. "
+                    "Consignee lines to notify by %(deadline)s: %(lines)s."
                 )
                 % {
                     "number": recall.number,
