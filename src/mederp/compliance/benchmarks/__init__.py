@@ -1,0 +1,3 @@
+"""Compliance's benchmarks, found by ``mederp bench`` (core.benchmarks.registered)."""
+
+BENCHMARKS = {"trace": "mederp.compliance.benchmarks.trace"}
