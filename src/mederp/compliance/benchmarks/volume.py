@@ -5,7 +5,7 @@ of each of its BOM's five components and producing one finished lot, 20,000 ship
 "hot" component lot is consumed by 2 % of all work orders. Every number scales linearly with
 ``--scale``; the master data (:mod:`.plant`) does not grow past scale 1.
 
-What each document writes (:mod:`.rows` makes the rows):
+What each document writes (:mod:`.documents` makes the rows):
 
 - a **receipt** (``procurement.record_receipt`` then QA's release and the putaway): the lot
   (released, with its inspector), the receipt and its line with the acceptance fields and the
@@ -34,9 +34,10 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from mederp.compliance.benchmarks import bulk, rows
+from mederp.compliance.benchmarks import bulk, documents, rows
 from mederp.compliance.benchmarks.plant import BOM_SIZE, Plant
 from mederp.core import clock
+from mederp.inventory.models import Lot
 
 #: At scale 1.
 LOTS, WORK_ORDERS, SHIPMENTS, HOT_SHARE = 5000, 2000, 20000, 0.02
@@ -86,10 +87,10 @@ def build(
     plan = _plan(plant, sizes, rng)
     ids = bulk.Ids()
     start = clock.now() - dt.timedelta(days=60)
-    writers = rows.Writers(ctx, ids)
+    writers = documents.Writers(ctx, ids)
 
-    component_lots = ids.take(rows.Lot, sizes.lots)
-    finished_lots = ids.take(rows.Lot, sizes.work_orders)
+    component_lots = ids.take(Lot, sizes.lots)
+    finished_lots = ids.take(Lot, sizes.work_orders)
     with bulk.loading() as unchecked:
         _in_chunks(
             sizes.lots,
