@@ -2,7 +2,8 @@
 enrolment steps and qa approves the devices and partners by electronic signature, the first
 signature of the session with password and TOTP, later ones with the password only (AC-04,
 ES-09, ES-10, ES-12). No signing bypass: outside that session qa needs every component again.
-The components are left in review, for qa to approve in the UI."""
+The components the plant makes with are approved too; one (the needle shield, in no BOM yet) is
+left in review, for qa to approve in the UI."""
 
 from __future__ import annotations
 
@@ -40,11 +41,10 @@ def test_devices_and_partners_are_approved_by_qas_signature(loaded):
     assert set(Partner.objects.values_list("qualification_state", flat=True)) == {"approved"}
 
 
-def test_components_wait_in_review_unsigned(loaded):
-    components = Product.objects.filter(device_class="none")
-    assert components.count() == 5
-    assert set(components.values_list("approval_state", flat=True)) == {"in_review"}
-    assert not any(signatures.signatures_for(p) for p in components)
+def test_one_component_waits_in_review_unsigned(loaded):
+    waiting = Product.objects.filter(approval_state="in_review")
+    assert list(waiting.values_list("code", flat=True)) == [demo.plant.COMPONENT_IN_REVIEW]
+    assert not any(signatures.signatures_for(p) for p in waiting)
 
 
 def test_qa_signed_in_once_and_signed_out(loaded):
@@ -62,7 +62,7 @@ def test_qa_signed_in_once_and_signed_out(loaded):
 
 def test_outside_the_demos_session_qa_needs_the_authenticator_again(loaded):
     qa = User.objects.get(username="qa")
-    component = Product.objects.get(code="CMP-NEEDLE")
+    component = Product.objects.get(code=demo.plant.COMPONENT_IN_REVIEW)
     from mederp.catalog import services
 
     with pytest.raises(DomainError) as exc:
@@ -74,4 +74,4 @@ def test_outside_the_demos_session_qa_needs_the_authenticator_again(loaded):
 def test_the_logins_say_what_waits_for_qa(loaded):
     out = io.StringIO()
     call_command("demo", "--logins", stdout=out)
-    assert "5 products wait in review (首营品种): qa approves each" in out.getvalue()
+    assert "Waiting in review (首营品种): CMP-SHIELD; qa approves each" in out.getvalue()

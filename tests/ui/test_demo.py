@@ -11,7 +11,9 @@ import pytest
 from django.core.management import call_command
 
 from mederp.catalog import selectors as catalog_selectors
-from mederp.catalog.models import Product
+from mederp.catalog.models import BillOfMaterials, Product
+from mederp.compliance.trace import trace_forward
+from mederp.compliance.trace_roots import roots_for
 from mederp.core import chain
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
@@ -25,9 +27,10 @@ from mederp.partners.models import Partner
 from mederp.procurement import gates as procurement_gates
 from mederp.procurement import services as procurement
 from mederp.procurement.models import PurchaseOrder
+from mederp.production.models import MaterialIssue, ProductionOutput, WorkOrder
 from mederp.sales import services as sales
 from mederp.sales.models import SalesOrder
-from mederp.ui.demo import story
+from mederp.ui.demo import making, story
 
 pytestmark = pytest.mark.django_db
 
@@ -53,18 +56,24 @@ def _everything() -> tuple[int, ...]:
             SalesOrder,
             Move,
             TemperatureReading,
+            BillOfMaterials,
+            WorkOrder,
+            MaterialIssue,
+            ProductionOutput,
         )
     )
 
 
 def test_demo_loads_through_the_services_with_audit_and_events():
     out = _load()
-    assert "users +8" in out and "demo:" not in out, out
+    assert "users +9" in out and "demo:" not in out, out
     assert User.objects.filter(username__in=["admin", "qa", "auditor"]).count() == 3
-    assert AuditEntry.objects.filter(record_type="catalog.product", action="create").count() == 10
+    assert AuditEntry.objects.filter(record_type="catalog.product", action="create").count() == 11
     assert OutboxEvent.objects.filter(event_type="partners.partner.created").count() == 8
-    assert OutboxEvent.objects.filter(event_type="procurement.receipt.recorded").count() == 2
-    assert OutboxEvent.objects.filter(event_type="sales.order.shipped").count() == 1
+    assert OutboxEvent.objects.filter(event_type="procurement.receipt.recorded").count() == 3
+    assert OutboxEvent.objects.filter(event_type="sales.order.shipped").count() == 2
+    assert OutboxEvent.objects.filter(event_type="catalog.bom.approved").count() == 2
+    assert OutboxEvent.objects.filter(event_type="production.workorder.closed").count() == 1
     assert Move.objects.count() == AuditEntry.objects.filter(record_type="inventory.move").count()
     report = chain.verify()
     assert report.ok and report.unsealed_entries == 0, report
@@ -77,7 +86,11 @@ def test_running_the_demo_twice_changes_nothing():
     before = _everything()
     out = _load()
     assert "products +0" in out and "signatures +0" in out and "purchase_orders +0" in out
+    assert "boms +0" in out and "work_orders +0" in out and "sales_orders +0" in out
     assert _everything() == before
+    # the second run adds no shipment, so the needle lot's trace is what the first run made
+    report = trace_forward(roots_for(making.NEEDLE_LOT))
+    assert report.shipped == making.SYRINGES_SOLD and len(report.records) == 1
 
 
 def test_demo_gives_the_gates_something_to_bite_on():

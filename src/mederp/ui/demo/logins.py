@@ -55,7 +55,7 @@ def login_lines() -> list[str]:
         elif needs_mfa(username, role):
             mark = "  *"
             enrols.append(username)
-        lines.append(f"  {username:<8} {role:<14} {printed}{mark}")
+        lines.append(f"  {username:<8} {role:<18} {printed}{mark}")
     if enrols:
         lines.append(
             f"  * {', '.join(enrols)}: two-factor authentication (TOTP). At the first sign-in, "
@@ -84,14 +84,19 @@ def history_lines() -> list[str]:
     from mederp.catalog.models import ApprovalState, Product
     from mederp.inventory.models import Lot, StockStatus
     from mederp.procurement.models import OrderState, PurchaseOrder
+    from mederp.production.models import WorkOrder, WorkOrderState
     from mederp.sales.models import OrderStatus, SalesOrder
-    from mederp.ui.demo import story
+    from mederp.ui.demo import making, story
 
     lines = []
-    waiting = Product.objects.filter(approval_state=ApprovalState.IN_REVIEW).count()
+    waiting = list(
+        Product.objects.filter(approval_state=ApprovalState.IN_REVIEW).values_list(
+            "code", flat=True
+        )
+    )
     if waiting:
         lines.append(
-            f"  {waiting} products wait in review (首营品种): qa approves each by electronic "
+            f"  Waiting in review (首营品种): {', '.join(waiting)}; qa approves each by electronic "
             "signature."
         )
     sold = SalesOrder.objects.filter(
@@ -102,6 +107,20 @@ def history_lines() -> list[str]:
             "  History: qa approved the products and partners (首营) by signature; stock was "
             f"bought, received by scan, released and sold ({sold.number}, shipped to "
             f"{sold.customer.name})."
+        )
+    made = WorkOrder.objects.filter(
+        output_lot_number=making.SYRINGE_LOT, state=WorkOrderState.CLOSED
+    ).first()
+    if made is not None:
+        lines.append(
+            f"  Made in-house: {made.number}, syringes lot {making.SYRINGE_LOT} from needle lot "
+            f"{making.NEEDLE_LOT}, closed by qa's signature; try "
+            f"`mederp trace forward {making.NEEDLE_LOT}`."
+        )
+    for wo in WorkOrder.objects.filter(state=WorkOrderState.COMPLETED).select_related("product"):
+        lines.append(
+            f"  Work order {wo.number} ({wo.product.code}) is completed: qa reviews its "
+            "device history record and closes it by signature."
         )
     for lot in Lot.objects.filter(status=StockStatus.QUARANTINE).select_related("product"):
         lines.append(f"  Lot {lot.number} ({lot.product.code}) waits in quarantine for QA release.")

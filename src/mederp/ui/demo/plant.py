@@ -34,6 +34,7 @@ USERS = (
     ("buyer", "采购员 陈刚 (Purchasing)", "purchasing"),
     ("sales", "销售 刘洋 (Sales)", "sales"),
     ("prod", "生产主管 周杰 (Production)", "production"),
+    ("planner", "生产计划 孙丽 (Planner)", "production_planner"),
     ("auditor", "审核员 Auditor (read-only)", "auditor"),
 )
 
@@ -177,7 +178,22 @@ PRODUCTS = (
         "13-06",
         365,
     ),
+    # In no BOM yet: the new part waits in review for qa's 首营 approval in the UI.
+    DemoProduct(
+        "CMP-SHIELD",
+        "注射针护帽",
+        "Needle shield (component)",
+        "0690000001104",
+        "none",
+        "lot",
+        "14-01",
+        1825,
+    ),
 )
+
+#: The component qa finds waiting in review (首营品种), the UI's first task; the demo approves
+#: the others when the plant starts making things (:mod:`.making`).
+COMPONENT_IN_REVIEW = "CMP-SHIELD"
 
 # TODO(partners/sales owners): a hospital holds a 医疗机构执业许可证, not a 医疗器械经营许可证,
 # but partners has no such document kind and the sales gate reads only device licences
@@ -185,7 +201,7 @@ PRODUCTS = (
 # distribution licences (as tests/sales does), so that selling to them can be shown.
 HOSPITAL_LICENCE = "distribution_licence"
 
-# (code, name, supplier?, customer?, org code, min shelf life days,
+# (code, name, supplier?, customer?, org code, min remaining shelf life days,
 #  [(kind, number, scope, days valid)])
 PARTNERS = (
     (
@@ -239,7 +255,7 @@ PARTNERS = (
         False,
         True,
         "MA1DEM044",
-        30,
+        730,  # accepts only stock with two years of shelf life left: FEFO gives it new lots
         [(HOSPITAL_LICENCE, "PDY-32050002", ["07", "13", "14", "6840"], 1000)],
     ),
     (

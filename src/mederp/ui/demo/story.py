@@ -2,10 +2,11 @@
 the people who would do it, in the order they would do it:
 
 1. qa enrols an authenticator, signs in and approves the devices and partners (首营); the
-   components are left in review, qa's first task in the UI;
+   components are approved when the plant starts making things (:mod:`.making`);
 2. buyer orders from the qualified supplier, qa approves the order by signature; qc receives it
    by scanning each label (GS1 with the group separator); qa releases the lots and stents by
    signature (not the inspector: SoD); wh puts them away, the antigen kits into the cold room;
+   then the plant makes syringes and stents from bought components (:mod:`.making`);
 3. sales sells to 苏州市第一人民医院; wh allocates (FEFO takes the syringe lot nearest expiry),
    picks by scan; qa reviews the picked order (出库复核) by signature; wh ships it (the
    distribution records); the hospital sends ten syringes back (damaged packaging);
@@ -13,6 +14,8 @@ the people who would do it, in the order they would do it:
 5. two drafts for the gates to refuse: an order to the supplier whose licence expired, a sale to
    the customer whose licence expired;
 6. the cold room's logger posts its last 48 hours of readings, all in range.
+
+The loader (:mod:`mederp.ui.demo`) runs these chapters and :mod:`.making`'s in story order.
 
 **Why history happens now.** Audit entries carry the time they were written, and the audit
 chain names an entry dated well before it was sealed as a back-dated insertion
@@ -33,7 +36,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
 from decimal import Decimal
 
 from mederp.catalog import selectors as catalog_selectors
@@ -71,7 +73,7 @@ Delivery = tuple[tuple[str, str, int, int, tuple[str, ...]], ...]
 EXPIRES_TODAY = "MSK2311E"
 FIRST_DELIVERY: Delivery = (
     ("SYR-5ML", "SYR2311A", 45, 300, ()),
-    ("SYR-5ML", "SYR2502B", 900, 700, ()),
+    ("SYR-5ML", "SYR2502B", 450, 700, ()),
     ("MASK-SURG", EXPIRES_TODAY, 0, 500, ()),
     ("STENT-DES", "DES2501", 600, 3, ("DES2501-0001", "DES2501-0002", "DES2501-0003")),
     ("IVD-AG", "AG2504C", 420, 100, ()),
@@ -112,7 +114,8 @@ def label(item: Product, lot: str, expiry: dt.date, made: dt.date, serial: str =
 
 def approvals(p: Plant) -> None:
     """qa approves the devices and partners nobody has signed yet (a record people changed,
-    rejected or approved since is theirs); the components wait in review for qa in the UI."""
+    rejected or approved since is theirs); the components wait in review until the plant needs
+    them (:func:`.making.components_approved`)."""
     system = Actor.system("mederp demo")
     for item in Product.objects.filter(code__in=[d.code for d in plant.PRODUCTS]).order_by("pk"):
         if item.approval_state == ApprovalState.DRAFT and not signatures.signatures_for(item):
@@ -129,7 +132,9 @@ def approvals(p: Plant) -> None:
         partners.approve_partner(p.qa.actor, partner.pk, **p.qa.sign())
 
 
-def _order(p: Plant, supplier: str, notes: str, lines: list[tuple[str, int, str]]) -> PurchaseOrder:
+def order_approved(
+    p: Plant, supplier: str, notes: str, lines: list[tuple[str, int, str]]
+) -> PurchaseOrder:
     """buyer drafts and submits an order; qa approves it by signature."""
     buyer = actor("buyer")
     order = procurement.create_order(
@@ -144,7 +149,7 @@ def _order(p: Plant, supplier: str, notes: str, lines: list[tuple[str, int, str]
     return procurement.approve_order(p.qa.actor, order.pk, **p.qa.sign())
 
 
-def _receive(p: Plant, order: PurchaseOrder, delivery: Delivery) -> None:
+def receive_by_scan(p: Plant, order: PurchaseOrder, delivery: Delivery) -> None:
     """qc scans each unit's label at the dock; everything is accepted into quarantine."""
     lines = {line.product.code: line for line in order.lines.select_related("product")}
     inputs = []
@@ -165,7 +170,7 @@ def _receive(p: Plant, order: PurchaseOrder, delivery: Delivery) -> None:
     )
 
 
-def _release_and_put_away(p: Plant, delivery: Delivery) -> None:
+def release_and_put_away(p: Plant, delivery: Delivery) -> None:
     """qa releases each lot, and each stent of its lot, by signature; wh puts them on their
     shelves (a stent moves only when its lot and its serial are both released)."""
     shelved: list[tuple[Product, Lot | None, Serial | None]] = []
@@ -198,7 +203,7 @@ def _release_and_put_away(p: Plant, delivery: Delivery) -> None:
 def first_purchase(p: Plant) -> None:
     if PurchaseOrder.objects.filter(notes=PO_FIRST).exists():
         return
-    order = _order(
+    order = order_approved(
         p,
         "SUP-001",
         PO_FIRST,
@@ -209,8 +214,24 @@ def first_purchase(p: Plant) -> None:
             ("IVD-AG", 100, "18.00"),
         ],
     )
-    _receive(p, order, FIRST_DELIVERY)
-    _release_and_put_away(p, FIRST_DELIVERY)
+    receive_by_scan(p, order, FIRST_DELIVERY)
+    release_and_put_away(p, FIRST_DELIVERY)
+
+
+def ship(p: Plant, order: SalesOrder, *, tracking_number: str) -> None:
+    """wh allocates a confirmed order (FEFO), picks each allocation by scanning its label; qa
+    reviews the picked order (出库复核) by signature; wh ships it (the distribution records)."""
+    wh = actor("wh")
+    sales.allocate_order(wh, order.pk)
+    allocations = Allocation.objects.filter(line__order=order, cancelled_at__isnull=True)
+    for a in allocations.select_related("product", "lot", "serial__lot").order_by("pk"):
+        lot = a.lot or (a.serial.lot if a.serial else None)
+        assert lot is not None and lot.expiry_date and lot.manufacture_date
+        serial = a.serial.serial_number if a.serial else ""
+        scan = label(a.product, lot.number, lot.expiry_date, lot.manufacture_date, serial)
+        sales.pick_by_scan(wh, order.pk, scan=scan, quantity=a.quantity)
+    sales.review_order(p.qa.actor, order.pk, **p.qa.sign())
+    sales.ship_order(wh, order.pk, carrier="顺丰速运", tracking_number=tracking_number)
 
 
 def hospital_sale(p: Plant) -> None:
@@ -229,16 +250,7 @@ def hospital_sale(p: Plant) -> None:
     )
     p.added["sales_orders"] += 1
     sales.confirm_order(seller, order.pk)
-    sales.allocate_order(wh, order.pk)
-    allocations = Allocation.objects.filter(line__order=order, cancelled_at__isnull=True)
-    for a in allocations.select_related("product", "lot", "serial__lot").order_by("pk"):
-        lot = a.lot or (a.serial.lot if a.serial else None)
-        assert lot is not None and lot.expiry_date and lot.manufacture_date
-        serial = a.serial.serial_number if a.serial else ""
-        scan = label(a.product, lot.number, lot.expiry_date, lot.manufacture_date, serial)
-        sales.pick_by_scan(wh, order.pk, scan=scan, quantity=a.quantity)
-    sales.review_order(p.qa.actor, order.pk, **p.qa.sign())
-    sales.ship_order(wh, order.pk, carrier="顺丰速运", tracking_number="SF1402600412")
+    ship(p, order, tracking_number="SF1402600412")
     record = DistributionRecord.objects.get(order=order, product__code="SYR-5ML")
     sales.receive_return(
         wh, record=record.pk, quantity=10, to_location=plant.location("RET"), reason=RETURN_REASON
@@ -248,8 +260,8 @@ def hospital_sale(p: Plant) -> None:
 def masks_on_order(p: Plant) -> None:
     if PurchaseOrder.objects.filter(notes=PO_MASKS).exists():
         return
-    order = _order(p, "SUP-001", PO_MASKS, [("MASK-SURG", 1000, "0.28")])
-    _receive(p, order, MASKS)
+    order = order_approved(p, "SUP-001", PO_MASKS, [("MASK-SURG", 1000, "0.28")])
+    receive_by_scan(p, order, MASKS)
 
 
 def drafts_the_gates_refuse(p: Plant) -> None:
@@ -298,14 +310,3 @@ def cold_room_readings(p: Plant) -> None:
         )
     coldchain.record_readings(logger, readings)
     p.added["readings"] += len(readings)
-
-
-#: In story order: each needs what the ones before it made.
-CHAPTERS: tuple[Callable[[Plant], None], ...] = (
-    approvals,
-    first_purchase,
-    hospital_sale,
-    masks_on_order,
-    drafts_the_gates_refuse,
-    cold_room_readings,
-)
