@@ -79,5 +79,6 @@ APPEND_ONLY_TABLES: list[str] = [
     "production_inprocesscheck",
     "production_genealogyedge",
     "integration_inboundevent",
+    "compliance_recallscope",
 ]
 """Every append-only table; apps that add one (signatures, stock moves) register it here too."""
