@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.translation import pgettext
 
 from mederp.inventory.rules import normal
 
@@ -26,3 +27,16 @@ def percent(value: Any) -> str:
     if not isinstance(value, Decimal):
         return "—"
     return f"{(value * 100).quantize(Decimal('0.1'))} %"
+
+
+@register.filter
+def issue_method(value: Any) -> str:
+    """How an issue chose its lot: by FEFO, or the operator scanned it."""
+    labels = {"fefo": pgettext("issue method", "FEFO"), "scan": pgettext("issue method", "scan")}
+    return str(labels.get(value, value))
+
+
+@register.filter
+def scan_text(value: Any) -> str:
+    """A raw scan as people read it: the invisible group separator shown as ``<GS>``."""
+    return "" if value is None else str(value).replace("\x1d", "<GS>")
