@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from mederp.inventory.models import LocationKind
+from mederp.inventory.models import LocationKind, StockStatus
 from mederp.production.models import WorkOrderState
 
 register = template.Library()
@@ -29,3 +29,9 @@ def location_kind(value: Any) -> str:
 def work_order_state(value: Any) -> str:
     """``in_progress`` → 进行中 / in progress."""
     return _label(WorkOrderState, value)
+
+
+@register.filter
+def stock_status(value: Any) -> str:
+    """``released`` → 合格 / Released."""
+    return _label(StockStatus, value)
