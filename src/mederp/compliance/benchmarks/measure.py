@@ -85,11 +85,11 @@ def recall_list(lot: int) -> tuple[int, int]:
     cte, params = genealogy.nodes_cte("forward", [(LOT, lot)])
     sql = (
         f"{cte} SELECT count(*), count(DISTINCT customer_id) FROM ("
-        "SELECT r.customer_id FROM sales_distributionrecord r "
-        "JOIN trace_nodes t ON t.kind = 'lot' AND r.lot_id = t.id WHERE r.serial_id IS NULL "
+        "SELECT r.customer_id FROM trace_nodes t JOIN sales_distributionrecord r "
+        "ON t.kind = 'lot' AND r.lot_id = t.id WHERE r.serial_id IS NULL "
         "UNION ALL "
-        "SELECT r.customer_id FROM sales_distributionrecord r "
-        "JOIN trace_nodes t ON t.kind = 'serial' AND r.serial_id = t.id) AS reached"
+        "SELECT r.customer_id FROM trace_nodes t JOIN sales_distributionrecord r "
+        "ON t.kind = 'serial' AND r.serial_id = t.id) AS reached"
     )
     arguments: list[Any] = list(params)
     with connection.cursor() as cur:
