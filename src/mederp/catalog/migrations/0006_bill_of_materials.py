@@ -5,73 +5,162 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_product_hibc_di'),
+        ("catalog", "0005_product_hibc_di"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BillOfMaterials',
+            name="BillOfMaterials",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision', models.PositiveIntegerField(verbose_name='version')),
-                ('state', models.CharField(choices=[('draft', 'draft'), ('approved', 'approved'), ('obsolete', 'obsolete')], default='draft', max_length=16, verbose_name='state')),
-                ('effective_from', models.DateField(blank=True, null=True, verbose_name='effective from')),
-                ('notes', models.TextField(blank=True, default='', verbose_name='notes')),
-                ('created_at', models.DateTimeField(verbose_name='created')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved')),
-                ('obsoleted_at', models.DateTimeField(blank=True, null=True, verbose_name='obsolete since')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='boms', to='catalog.product', verbose_name='finished device')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("revision", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("approved", "approved"),
+                            ("obsolete", "obsolete"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "effective_from",
+                    models.DateField(blank=True, null=True, verbose_name="effective from"),
+                ),
+                ("notes", models.TextField(blank=True, default="", verbose_name="notes")),
+                ("created_at", models.DateTimeField(verbose_name="created")),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved"),
+                ),
+                (
+                    "obsoleted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="obsolete since"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="boms",
+                        to="catalog.product",
+                        verbose_name="finished device",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bill of materials',
-                'verbose_name_plural': 'bills of materials',
-                'ordering': ['product_id', '-revision'],
-                'permissions': [('approve_billofmaterials', 'Can approve or retire a BOM version (QA)')],
+                "verbose_name": "bill of materials",
+                "verbose_name_plural": "bills of materials",
+                "ordering": ["product_id", "-revision"],
+                "permissions": [
+                    ("approve_billofmaterials", "Can approve or retire a BOM version (QA)")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BomComponent',
+            name="BomComponent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line_no', models.PositiveIntegerField(verbose_name='line')),
-                ('quantity_per_unit', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='quantity per unit')),
-                ('notes', models.CharField(blank=True, default='', max_length=200, verbose_name='notes')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('bom', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='components', to='catalog.billofmaterials')),
-                ('component', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='used_in', to='catalog.product', verbose_name='component')),
-                ('uom', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.unitofmeasure', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line_no", models.PositiveIntegerField(verbose_name="line")),
+                (
+                    "quantity_per_unit",
+                    models.DecimalField(
+                        decimal_places=6, max_digits=18, verbose_name="quantity per unit"
+                    ),
+                ),
+                (
+                    "notes",
+                    models.CharField(blank=True, default="", max_length=200, verbose_name="notes"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "bom",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="components",
+                        to="catalog.billofmaterials",
+                    ),
+                ),
+                (
+                    "component",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="used_in",
+                        to="catalog.product",
+                        verbose_name="component",
+                    ),
+                ),
+                (
+                    "uom",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.unitofmeasure",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'BOM component',
-                'verbose_name_plural': 'BOM components',
-                'ordering': ['bom_id', 'line_no'],
+                "verbose_name": "BOM component",
+                "verbose_name_plural": "BOM components",
+                "ordering": ["bom_id", "line_no"],
             },
         ),
         migrations.AddConstraint(
-            model_name='billofmaterials',
-            constraint=models.UniqueConstraint(fields=('product', 'revision'), name='catalog_bom_revision'),
+            model_name="billofmaterials",
+            constraint=models.UniqueConstraint(
+                fields=("product", "revision"), name="catalog_bom_revision"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='billofmaterials',
-            constraint=models.CheckConstraint(condition=models.Q(('revision__gt', 0)), name='catalog_bom_revision_pos'),
+            model_name="billofmaterials",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("revision__gt", 0)), name="catalog_bom_revision_pos"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='billofmaterials',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'approved'), _negated=True), ('effective_from__isnull', False), _connector='OR'), name='catalog_bom_approved_has_date'),
+            model_name="billofmaterials",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "approved"), _negated=True),
+                    ("effective_from__isnull", False),
+                    _connector="OR",
+                ),
+                name="catalog_bom_approved_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bomcomponent',
-            constraint=models.UniqueConstraint(fields=('bom', 'line_no'), name='catalog_bomcomponent_line'),
+            model_name="bomcomponent",
+            constraint=models.UniqueConstraint(
+                fields=("bom", "line_no"), name="catalog_bomcomponent_line"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bomcomponent',
-            constraint=models.UniqueConstraint(fields=('bom', 'component'), name='catalog_bomcomponent_once'),
+            model_name="bomcomponent",
+            constraint=models.UniqueConstraint(
+                fields=("bom", "component"), name="catalog_bomcomponent_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bomcomponent',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity_per_unit__gt', 0)), name='catalog_bomcomponent_quantity'),
+            model_name="bomcomponent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity_per_unit__gt", 0)),
+                name="catalog_bomcomponent_quantity",
+            ),
         ),
     ]

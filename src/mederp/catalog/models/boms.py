@@ -64,9 +64,7 @@ class BillOfMaterials(models.Model):
 class BomComponent(models.Model):
     """``quantity_per_unit`` of a component (in ``uom``) goes into one unit of the device."""
 
-    bom = models.ForeignKey(
-        BillOfMaterials, on_delete=models.CASCADE, related_name="components"
-    )
+    bom = models.ForeignKey(BillOfMaterials, on_delete=models.CASCADE, related_name="components")
     line_no = models.PositiveIntegerField(_("line"))
     component = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="used_in", verbose_name=_("component")
