@@ -6,6 +6,8 @@ starts from: a lot, a serial or a label's scan. A refusal writes nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from mederp.core.errors import Conflict, NotFound, ValidationFailed
@@ -37,7 +39,7 @@ class AmbiguousLot(ValidationFailed):
     code = "compliance.ambiguous_lot"
     message = _("{lot} is a lot or serial number of several products ({products}); name one.")
 
-    def __init__(self, *, lot: str, product_codes: list[str], **details: object) -> None:
+    def __init__(self, *, lot: str, product_codes: list[str], **details: Any) -> None:
         super().__init__(
             lot=lot, product_codes=product_codes, products=", ".join(product_codes), **details
         )

@@ -51,7 +51,7 @@ def affected_nodes(roots: Sequence[Node]) -> list[AffectedNode]:
         "JOIN inventory_serial s ON s.id = t.id WHERE t.kind = %s"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [*params, LOT, SERIAL])  # type: ignore[list-item]
+        cur.execute(sql, [*params, LOT, SERIAL])
         rows = cur.fetchall()
     return sorted(
         (AffectedNode(str(k), int(i), int(p), str(n)) for k, i, p, n in rows),
