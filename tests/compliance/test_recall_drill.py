@@ -12,10 +12,9 @@ from tests.compliance import recall_support
 from tests.compliance.recall_support import TABLES, lot
 
 from mederp.compliance import services
-from mederp.compliance.models import DocumentCounter
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.core.models import Signature
+from mederp.core.models import DocumentCounter, Signature
 
 pytestmark = pytest.mark.django_db
 

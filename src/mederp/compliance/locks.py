@@ -1,30 +1,16 @@
 """Every row lock compliance takes (STYLE rule 5).
 
-Order: the recall number counter first (opening a recall is rare; two openings queue there
-before either touches stock), then inventory's locks through its services (lots, serials,
-balances); for tracking and closing, the recall, then its lines by primary key.
+Order: the recall number counter first (``core.numbering``; opening a recall is rare, two
+openings queue there before either touches stock), then inventory's locks through its services
+(lots, serials, balances); for tracking and closing, the recall, then its lines by primary key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
-
-from mederp.compliance.models import DocumentCounter, Recall, RecallLine
+from mederp.compliance.models import Recall, RecallLine
 from mederp.core.errors import NotFound
-
-
-def lock_counter(prefix: str, year: int) -> DocumentCounter:
-    """The counter row of ``prefix`` and ``year``, created at 0 the first time."""
-    found = DocumentCounter.objects.select_for_update().filter(prefix=prefix, year=year).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return DocumentCounter.objects.create(prefix=prefix, year=year, last=0)
-    except IntegrityError:
-        return DocumentCounter.objects.select_for_update().get(prefix=prefix, year=year)
 
 
 def lock_recall(pk: int) -> Recall:

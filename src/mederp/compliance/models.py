@@ -262,20 +262,3 @@ class RecallLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consignee_code} {self.product_code} {self.lot_number or self.serial_number}"
-
-
-class DocumentCounter(models.Model):
-    """The last recall number given per year (RC-2026-00001); locked while numbering."""
-
-    prefix = models.CharField(max_length=8)
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        default_permissions = ()
-        constraints = [
-            models.UniqueConstraint(fields=["prefix", "year"], name="compliance_counter_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.prefix}-{self.year}: {self.last}"

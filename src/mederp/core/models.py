@@ -162,3 +162,22 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.printed_name} {self.meaning} {self.record_type}#{self.record_id}"
+
+
+class DocumentCounter(models.Model):
+    """The last number handed out per prefix and business year (``SO-2026-00042``), for every
+    app's documents, written only by :func:`mederp.core.numbering.next_number` under a row lock
+    so two documents never share a number and a number is never skipped (DI-03)."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="core_counter_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"

@@ -1,27 +1,12 @@
-"""Every row lock procurement takes, ordered (STYLE rule 5): a document counter first (its own
-short critical section), then the purchase order, then its lines by primary key. Inventory's
-locks (lots, balances) come after ours, inside the receiving service."""
+"""Every row lock procurement takes, ordered (STYLE rule 5): the document counter first
+(``core.numbering``, its own short critical section), then the purchase order, then its lines
+by primary key. Inventory's locks (lots, balances) come after ours, inside the receiving
+service."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-
 from mederp.core.errors import NotFound
-from mederp.procurement.models import DocumentCounter, PurchaseOrder, PurchaseOrderLine
-
-
-def lock_counter(prefix: str, year: int) -> DocumentCounter:
-    """The counter row of (prefix, year), created on first use. Two first uses at once: one
-    insert wins, the other's fails inside its savepoint and it locks the winner's row."""
-    counter = DocumentCounter.objects.select_for_update().filter(prefix=prefix, year=year).first()
-    if counter is not None:
-        return counter
-    try:
-        with transaction.atomic():
-            DocumentCounter.objects.create(prefix=prefix, year=year, last=0)
-    except IntegrityError:
-        pass
-    return DocumentCounter.objects.select_for_update().get(prefix=prefix, year=year)
+from mederp.procurement.models import PurchaseOrder, PurchaseOrderLine
 
 
 def lock_order(pk: int) -> PurchaseOrder:

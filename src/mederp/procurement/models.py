@@ -20,24 +20,6 @@ from mederp.inventory.models.stock import quantity_field
 PRICE_DIGITS, PRICE_PLACES = 18, 4
 
 
-class DocumentCounter(models.Model):
-    """The last number handed out per prefix and year (``PO-2026-00042``), taken under a row
-    lock so two documents never share a number and numbers have no gaps from races."""
-
-    prefix = models.CharField(max_length=8)
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        default_permissions = ()
-        constraints = [
-            models.UniqueConstraint(fields=["prefix", "year"], name="procurement_counter_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.prefix}-{self.year}: {self.last}"
-
-
 class OrderState(models.TextChoices):
     DRAFT = "draft", _("draft")
     SUBMITTED = "submitted", _("submitted")

@@ -334,20 +334,3 @@ class GenealogyEdge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consumed_kind}:{self.consumed_id} → {self.produced_kind}:{self.produced_id}"
-
-
-class DocumentCounter(models.Model):
-    """The last number given per prefix and year (WO-2026-00001); locked while numbering."""
-
-    prefix = models.CharField(max_length=8)
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        default_permissions = ()
-        constraints = [
-            models.UniqueConstraint(fields=["prefix", "year"], name="production_counter_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.prefix}-{self.year}: {self.last}"

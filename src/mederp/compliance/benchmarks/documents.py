@@ -29,10 +29,10 @@ from mederp.compliance.benchmarks.rows import (
     contact,
     gs1,
 )
+from mederp.core.models import DocumentCounter
 from mederp.inventory.models import Balance, Move, Reservation
 from mederp.procurement.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from mederp.production import rules as production_rules
-from mederp.production.models import DocumentCounter as WorkOrderCounter
 from mederp.production.models import GenealogyEdge, MaterialIssue, ProductionOutput, WorkOrder
 from mederp.sales import rules as sales_rules
 from mederp.sales.models import (
@@ -43,7 +43,6 @@ from mederp.sales.models import (
     SalesOrderLine,
     Shipment,
 )
-from mederp.sales.models import DocumentCounter as SalesCounter
 
 if TYPE_CHECKING:
     from mederp.compliance.benchmarks.volume import Plan, Sizes
@@ -259,10 +258,8 @@ class Writers(Tables):
             PurchaseOrderLine.objects.filter(pk=line_id).update(accepted_quantity=total)
         orders = {v[1] for v in plant.sourcing.values()}
         PurchaseOrder.objects.filter(pk__in=orders).update(state="partially_received")
-        for prefix, last in (("SO", sizes.shipments), ("SH", sizes.shipments)):
-            SalesCounter.objects.update_or_create(
+        counters = (("SO", sizes.shipments), ("SH", sizes.shipments), ("WO", sizes.work_orders))
+        for prefix, last in counters:
+            DocumentCounter.objects.update_or_create(
                 prefix=prefix, year=self.year, defaults={"last": last}
             )
-        WorkOrderCounter.objects.update_or_create(
-            prefix="WO", year=self.year, defaults={"last": sizes.work_orders}
-        )

@@ -19,28 +19,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="DocumentCounter",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("prefix", models.CharField(max_length=8)),
-                ("year", models.PositiveIntegerField()),
-                ("last", models.PositiveIntegerField(default=0)),
-            ],
-            options={
-                "default_permissions": (),
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("prefix", "year"), name="compliance_counter_key"
-                    )
-                ],
-            },
-        ),
-        migrations.CreateModel(
             name="Recall",
             fields=[
                 (

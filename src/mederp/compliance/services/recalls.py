@@ -33,7 +33,6 @@ from mederp.compliance.errors import (
     RecallScopeMissing,
     UnknownLot,
 )
-from mederp.compliance.locks import lock_counter
 from mederp.compliance.models import (
     LOT,
     SERIAL,
@@ -47,6 +46,7 @@ from mederp.compliance.services import recall_list
 from mederp.compliance.trace_roots import roots_for
 from mederp.core import audit, clock, outbox, signatures
 from mederp.core.actors import Actor
+from mederp.core.numbering import next_number
 from mederp.core.services import authorize
 from mederp.inventory.models import Lot, Serial
 from mederp.inventory.rules import normal
@@ -185,14 +185,6 @@ def decide(
 # --- the hold and the list ----------------------------------------------------------------------
 
 
-def _next_number() -> str:
-    year = business_date().year
-    counter = lock_counter(recall_rules.PREFIX, year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return recall_rules.document_number(year, counter.last)
-
-
 def _draft(actor: Actor, decision: Decision) -> Recall:
     return Recall(
         number="",
@@ -249,7 +241,7 @@ def hold_and_list(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("hold_and_list() runs inside the opening's transaction")
     recall = draft
-    recall.number = _next_number()
+    recall.number = next_number(recall_rules.PREFIX)
     if signer is not None:
         check_not_recalled(decision.scope)  # again, now that openings queue on the counter
     recall.save(force_insert=True)

@@ -21,6 +21,7 @@ from mederp.catalog.models import Jurisdiction, Product, Tracking
 from mederp.core import audit, canonical, clock, outbox, workflow
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError, NotFound, field_errors
+from mederp.core.numbering import next_number
 from mederp.core.services import authorize, check_version, created, updated
 from mederp.inventory.rules import parse_quantity
 from mederp.partners.models import Partner
@@ -33,7 +34,7 @@ from mederp.procurement.errors import (
     QuantityNotWhole,
     UnitPriceInvalid,
 )
-from mederp.procurement.locks import lock_counter, lock_line, lock_order
+from mederp.procurement.locks import lock_line, lock_order
 from mederp.procurement.models import OrderState, PurchaseOrder, PurchaseOrderLine
 
 ORDER_PREFIX = "PO"
@@ -149,15 +150,6 @@ def line_payload(line: PurchaseOrderLine) -> dict[str, Any]:
 
 
 # --- the draft --------------------------------------------------------------------------------
-
-
-def next_number(prefix: str) -> str:
-    """The next number of ``prefix`` in the business year, under the counter's row lock."""
-    year = gates.business_date().year
-    counter = lock_counter(prefix, year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return rules.document_number(prefix, year, counter.last)
 
 
 def _editable(order: PurchaseOrder) -> None:

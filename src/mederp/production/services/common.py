@@ -1,4 +1,4 @@
-"""What the production use cases share: numbering, the shop-floor record's who/when/source,
+"""What the production use cases share: the shop-floor record's who/when/source,
 the open-state check, the automatic start, event payloads and audit helpers."""
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from mederp.production.errors import (
     WorkOrderNotReleased,
 )
 from mederp.production.lifecycle import START, WORK_ORDER
-from mederp.production.locks import lock_counter
 from mederp.production.models import LOT, SERIAL, Source, WorkOrder, WorkOrderState
 
 #: The document type of every ledger move a work order makes (docs/ledger.md).
@@ -33,15 +32,6 @@ DOCUMENT_TYPE = "production.workorder"
 def business_date() -> dt.date:
     """Today in the plant's time zone (the day a lot is made, the year a number counts in)."""
     return catalog_selectors.business_date()
-
-
-def next_number(prefix: str) -> str:
-    """The next ``PREFIX-YYYY-NNNNN`` of the business year, gap-free under the counter's lock."""
-    year = business_date().year
-    counter = lock_counter(prefix, year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return rules.document_number(prefix, year, counter.last)
 
 
 def qty(value: Decimal) -> str:

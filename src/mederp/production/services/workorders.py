@@ -16,6 +16,7 @@ from mederp.catalog.models import BillOfMaterials, BomState, Product, Tracking
 from mederp.core import clock, signatures, workflow
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound, ValidationFailed
+from mederp.core.numbering import next_number
 from mederp.core.services import authorize, validate
 from mederp.inventory.models import Location, LocationKind
 from mederp.inventory.rules import parse_quantity
@@ -37,7 +38,6 @@ from mederp.production.services.common import (
     audit_created,
     emit,
     get_product,
-    next_number,
     qty,
     stamp,
 )

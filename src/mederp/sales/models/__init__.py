@@ -4,7 +4,6 @@ from mederp.sales.models.fulfilment import Allocation, Pick, Shipment
 from mederp.sales.models.orders import (
     AMOUNT_PLACES,
     PRICE_PLACES,
-    DocumentCounter,
     OrderStatus,
     SalesOrder,
     SalesOrderLine,
@@ -16,7 +15,6 @@ __all__ = [
     "PRICE_PLACES",
     "Allocation",
     "DistributionRecord",
-    "DocumentCounter",
     "OrderStatus",
     "Pick",
     "SalesOrder",

@@ -14,24 +14,6 @@ PRICE_DIGITS, PRICE_PLACES = 18, 4
 AMOUNT_DIGITS, AMOUNT_PLACES = 18, 2
 
 
-class DocumentCounter(models.Model):
-    """The last number handed out per prefix and year (``SO-2026-00042``), taken under a row
-    lock so two documents never share a number."""
-
-    prefix = models.CharField(max_length=8)
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        default_permissions = ()
-        constraints = [
-            models.UniqueConstraint(fields=["prefix", "year"], name="sales_counter_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.prefix}-{self.year}: {self.last}"
-
-
 class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     CONFIRMED = "confirmed", _("confirmed")

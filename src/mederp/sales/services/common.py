@@ -1,4 +1,5 @@
-"""What the sales use cases share: document numbers, lookups, event payloads, audit helpers."""
+"""What the sales use cases share: lookups, event payloads, audit helpers (document numbers
+come from ``core.numbering``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from mederp.core.actors import Actor
 from mederp.core.errors import NotFound
 from mederp.inventory.rules import normal
 from mederp.partners.models import Partner
-from mederp.sales import gates, rules
-from mederp.sales.locks import lock_counter
 from mederp.sales.models import SalesOrder
 
 ORDER_TYPE = "sales.salesorder"
@@ -22,15 +21,6 @@ ORDER_TYPE = "sales.salesorder"
 RESERVATION_DOCUMENT = "sales.order"
 SHIPMENT_DOCUMENT = "sales.shipment"
 RETURN_DOCUMENT = "sales.return"
-
-
-def next_number(prefix: str) -> str:
-    """The next ``PREFIX-YYYY-NNNNN`` of the business year, gap-free under the counter's lock."""
-    year = gates.business_date().year
-    counter = lock_counter(prefix, year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return rules.document_number(prefix, year, counter.last)
 
 
 def qty(value: Decimal) -> str:

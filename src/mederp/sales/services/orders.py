@@ -13,6 +13,7 @@ from mederp.catalog.models import Product, Tracking
 from mederp.core import clock, workflow
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound, ValidationFailed
+from mederp.core.numbering import next_number
 from mederp.core.services import authorize, validate
 from mederp.inventory import services as inventory
 from mederp.inventory.errors import QuantityPrecision
@@ -25,7 +26,6 @@ from mederp.sales.services.common import (
     audit_changed,
     audit_created,
     emit,
-    next_number,
     qty,
     resolve_customer,
     resolve_product,

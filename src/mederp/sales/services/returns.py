@@ -19,6 +19,7 @@ from mederp.catalog.barcodes import parse_scan
 from mederp.core import clock, outbox
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound
+from mederp.core.numbering import next_number
 from mederp.core.services import authorize
 from mederp.inventory import services as inventory
 from mederp.inventory.models import Location, LocationKind, Move
@@ -28,7 +29,6 @@ from mederp.sales.models import SalesReturn
 from mederp.sales.services.common import (
     RETURN_DOCUMENT,
     audit_created,
-    next_number,
     qty,
     resolve_customer,
 )

@@ -12,6 +12,7 @@ from django.db import transaction
 from mederp.core import clock, signatures, workflow
 from mederp.core.actors import Actor
 from mederp.core.errors import NotFound
+from mederp.core.numbering import next_number
 from mederp.inventory import services as inventory
 from mederp.inventory.models import Location, LocationKind, Warehouse
 from mederp.sales import events, gates, rules
@@ -24,7 +25,6 @@ from mederp.sales.services.common import (
     audit_changed,
     audit_created,
     emit,
-    next_number,
     qty,
 )
 from mederp.sales.services.orders import check_gates
