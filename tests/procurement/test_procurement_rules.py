@@ -36,10 +36,6 @@ def licence(**kw) -> Doc:
 # --- numbers and prices ------------------------------------------------------------------------
 
 
-def test_document_numbers_carry_prefix_year_and_a_padded_counter():
-    assert rules.document_number("PO", 2026, 42) == "PO-2026-00042"
-
-
 @pytest.mark.parametrize("value", ["0", "12.5", "0.0001", 3, D("99.99"), " 7 "])
 def test_prices_that_are_exact_and_not_negative_are_read(value):
     assert rules.parse_price(value) == D(str(value).strip())

@@ -212,7 +212,6 @@ def test_yield_and_consumption_against_the_bom(production_plant):
 
 
 def test_rules_are_plain_functions():
-    assert rules.document_number("WO", 2026, 42) == "WO-2026-00042"
     assert rules.yield_ratio(Decimal(0), Decimal(0)) is None
     assert rules.yield_ratio(Decimal(9), Decimal(1)) == Decimal("0.9")
 

@@ -66,10 +66,6 @@ def class_label(cls: str, *, translated: bool = True) -> str:
     return f"{fda} / {CN_LEVELS[cls]}"
 
 
-def document_number(year: int, sequence: int) -> str:
-    return f"{PREFIX}-{year}-{sequence:05d}"
-
-
 def ratio(accounted: Decimal, shipped: Decimal) -> Decimal | None:
     """Accounted for / shipped, four places; ``None`` when nothing was shipped."""
     if shipped <= 0:

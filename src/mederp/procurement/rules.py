@@ -13,11 +13,6 @@ PRICE_MAX_PLACES = 4
 CURRENCY_LENGTH = 3
 
 
-def document_number(prefix: str, year: int, sequence: int) -> str:
-    """``PO-2026-00042``: prefix, business year, a counter per prefix and year."""
-    return f"{prefix}-{year}-{sequence:05d}"
-
-
 def parse_price(value: Any) -> Decimal | None:
     """A unit price: exact, not negative, at most four decimals; ``None`` when it is not one.
     Floats are refused, never converted."""

@@ -25,11 +25,6 @@ FINISHED_STATES = frozenset(
 WORK_ORDER_PREFIX = "WO"
 
 
-def document_number(prefix: str, year: int, sequence: int) -> str:
-    """``WO-2026-00042``: prefix, business year, a counter per prefix and year."""
-    return f"{prefix}-{year}-{sequence:05d}"
-
-
 def is_whole(quantity: Decimal) -> bool:
     return quantity == quantity.to_integral_value()
 

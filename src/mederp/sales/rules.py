@@ -25,7 +25,6 @@ __all__ = [
     "ScanMismatch",
     "amount",
     "days_left",
-    "document_number",
     "fefo_key",
     "is_whole",
     "match_pick",
@@ -38,11 +37,6 @@ __all__ = [
 
 PRICE_MAX_PLACES = 4
 CENT = Decimal("0.01")
-
-
-def document_number(prefix: str, year: int, sequence: int) -> str:
-    """``SO-2026-00042``: prefix, business year, a counter per prefix and year."""
-    return f"{prefix}-{year}-{sequence:05d}"
 
 
 def parse_price(value: Any, field: str = "unit_price") -> Decimal:

@@ -29,12 +29,11 @@ from mederp.compliance.benchmarks.rows import (
     contact,
     gs1,
 )
+from mederp.core import numbering
 from mederp.core.models import DocumentCounter
 from mederp.inventory.models import Balance, Move, Reservation
 from mederp.procurement.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
-from mederp.production import rules as production_rules
 from mederp.production.models import GenealogyEdge, MaterialIssue, ProductionOutput, WorkOrder
-from mederp.sales import rules as sales_rules
 from mederp.sales.models import (
     Allocation,
     DistributionRecord,
@@ -145,7 +144,7 @@ class Writers(Tables):
             number = f"F{w + 1:07d}"
             self.finished_product[lot], self.finished_number[lot] = device, number
             self.finished_made[lot] = made
-            orders.append((wo, production_rules.document_number("WO", self.year, w + 1), device,
+            orders.append((wo, numbering.format_number("WO", self.year, w + 1), device,
                            bom, made, made, number, at, at, at, done))  # fmt: skip
             output, out_move = output_ids[k], move_ids[7 * k + 5]
             for c, (component_index, bom_line) in enumerate(
@@ -211,8 +210,8 @@ class Writers(Tables):
             at = start + step * s
             shipped_at = at + dt.timedelta(hours=3)
             day = shipped_at.date()
-            order_no = sales_rules.document_number("SO", self.year, s + 1)
-            ship_no = sales_rules.document_number("SH", self.year, s + 1)
+            order_no = numbering.format_number("SO", self.year, s + 1)
+            ship_no = numbering.format_number("SH", self.year, s + 1)
             made = self.finished_made[lot]
             expiry = made + EXPIRY
             t = tables
