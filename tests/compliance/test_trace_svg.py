@@ -8,6 +8,9 @@ import datetime as dt
 import xml.dom.minidom
 from decimal import Decimal
 
+import pytest
+from django.utils import translation
+
 from mederp.compliance.trace import (
     BackwardTrace,
     DistributionLine,
@@ -16,6 +19,13 @@ from mederp.compliance.trace import (
     TraceEdge,
 )
 from mederp.compliance.trace_svg import FILLS, draw
+
+
+@pytest.fixture(autouse=True)
+def _english() -> object:
+    """The labels are asserted in English: never depend on what an earlier test activated."""
+    with translation.override("en"):
+        yield
 
 
 def item(
