@@ -42,9 +42,9 @@ def test_cli_forward_prints_the_tree_and_the_tables(trace_plant):
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "Forward trace of P-L1"
-    assert "CMP-LOT lot P-L1 [released]" in out
-    assert f"└─ {wo1.number} ×20 → SUB-001 lot SUB-01 [released]" in out
-    assert f"└─ {wo2.number} ×5 → KIT-001 lot KIT-01 [released]" in out
+    assert "CMP-LOT lot P-L1 [Released]" in out
+    assert f"└─ {wo1.number} ×20 → SUB-001 lot SUB-01 [Released]" in out
+    assert f"└─ {wo2.number} ×5 → KIT-001 lot KIT-01 [Released]" in out
     assert "shipped 3 to CUS-1 上海示例医院1" in out
     for heading in ("Consignees", "Distribution records", "Stock on hand"):
         assert heading in lines

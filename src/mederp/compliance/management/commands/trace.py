@@ -19,6 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from mederp.compliance.templatetags.compliance import stock_status, work_order_state
 from mederp.compliance.trace import (
     BackwardTrace,
     ForwardTrace,
@@ -93,7 +94,7 @@ class Command(BaseCommand):
                     i.lot_number,
                     i.serial_number,
                     i.expiry_date or "",
-                    i.status + (" (" + _("expired") + ")" if i.expired else ""),
+                    stock_status(i.status) + (" (" + _("expired") + ")" if i.expired else ""),
                 )
                 for i in report.items
             ],
@@ -102,7 +103,7 @@ class Command(BaseCommand):
             lines += ["", _("Work orders")]
             lines += table(
                 [_("work order"), _("product"), _("state")],
-                [(w.number, w.product_code, w.state) for w in report.work_orders],
+                [(w.number, w.product_code, work_order_state(w.state)) for w in report.work_orders],
             )
         if isinstance(report, ForwardTrace):
             lines += self.forward_tables(report)
@@ -267,7 +268,7 @@ class Command(BaseCommand):
             if item is None:
                 return f"{node[0]} {node[1]}"
             kind = "SN" if item.kind == "serial" else _("lot")
-            return f"{item.product_code} {kind} {item.number} [{item.status}]"
+            return f"{item.product_code} {kind} {item.number} [{stock_status(item.status)}]"
 
         out: list[str] = []
         seen: set[Node] = set()
