@@ -123,6 +123,13 @@ def register_routers() -> None:
     from mederp.partners.api import router as partners_router
     from mederp.procurement.api import router as procurement_router
     from mederp.production.api import router as production_router
+    from mederp.quality.capa.api import router as capa_router
+    from mederp.quality.complaints.api import router as complaints_router
+    from mederp.quality.dashboard.api import router as quality_dashboard_router
+    from mederp.quality.disposition.api import router as disposition_router
+    from mederp.quality.inspections.api import router as inspections_router
+    from mederp.quality.nonconformance.api import router as ncr_router
+    from mederp.quality.suppliers.api import router as supplier_quality_router
     from mederp.sales.api import router as sales_router
 
     api.add_router("/core", core_router)
@@ -134,6 +141,13 @@ def register_routers() -> None:
     api.add_router("/sales", sales_router)
     api.add_router("/production", production_router)
     api.add_router("/compliance", compliance_router)
+    api.add_router("/quality", inspections_router)
+    api.add_router("/quality", disposition_router)
+    api.add_router("/quality", ncr_router)
+    api.add_router("/quality", capa_router)
+    api.add_router("/quality", complaints_router)
+    api.add_router("/quality", supplier_quality_router)
+    api.add_router("/quality", quality_dashboard_router)
     api.add_router("/integration", integration_router)
     api.add_router("/identity", identity_router)
 

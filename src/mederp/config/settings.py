@@ -60,6 +60,13 @@ INSTALLED_APPS = [
     "mederp.sales",
     "mederp.production",
     "mederp.compliance",
+    "mederp.quality.nonconformance",
+    "mederp.quality.capa",
+    "mederp.quality.complaints",
+    "mederp.quality.inspections",
+    "mederp.quality.disposition",
+    "mederp.quality.suppliers",
+    "mederp.quality.dashboard",
     "mederp.integration",
     "mederp.ui",
 ]

@@ -19,5 +19,6 @@ urlpatterns = [
     path("sales/", include("mederp.sales.urls")),
     path("production/", include("mederp.production.urls")),
     path("compliance/", include("mederp.compliance.urls")),
+    path("quality/", include("mederp.quality.urls")),
     path("api/v1/", api.urls),
 ]

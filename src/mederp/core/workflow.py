@@ -107,9 +107,34 @@ class Workflow:
 
 _WORKFLOWS: dict[str, Workflow] = {}
 
+#: A guard is a precondition another app puts on a transition it does not own: quality's
+#: inspections gate inventory's release of a lot (ISO 13485 §8.2.6). It raises a DomainError to
+#: refuse; it is called with the record before the signature is asked for and again, locked,
+#: inside the transaction, so it must only read.
+Guard = Callable[[Actor, models.Model], None]
+_GUARDS: dict[tuple[str, str], list[Guard]] = {}
+
 
 def register(workflow: Workflow) -> None:
     _WORKFLOWS[workflow.record_type] = workflow
+
+
+def add_guard(record_type: str, transition_name: str, guard: Guard) -> None:
+    """Make ``guard`` a precondition of ``transition_name`` on ``record_type`` (idempotent, so
+    an app's ``ready`` may run twice in tests)."""
+    guards = _GUARDS.setdefault((record_type, transition_name), [])
+    if guard not in guards:
+        guards.append(guard)
+
+
+def guards_of(record_type: str, transition_name: str) -> tuple[Guard, ...]:
+    return tuple(_GUARDS.get((record_type, transition_name), ()))
+
+
+def run_guards(actor: Actor, record: models.Model, name: str) -> None:
+    """Raise the first refusal of the guards other apps put on ``name`` for ``record``."""
+    for guard in guards_of(audit.record_type_of(record), name):
+        guard(actor, record)
 
 
 def workflows() -> list[Workflow]:
@@ -174,6 +199,7 @@ def transition(
     reason = (reason or "").strip()
     if t.reason_required and not reason:
         raise TransitionReasonRequired(transition=str(t.label), field="reason")
+    run_guards(actor, record, name)
     sig = None
     if t.signature is not None:
         if signer is None:
@@ -270,6 +296,7 @@ def _precheck(actor: Actor, record: models.Model, t: Transition, reason: str) ->
     check(actor, record, t.name)
     if t.reason_required and not (reason or "").strip():
         raise TransitionReasonRequired(transition=str(t.label), field="reason")
+    run_guards(actor, record, t.name)
 
 
 def describe(wf: Workflow) -> dict[str, Any]:

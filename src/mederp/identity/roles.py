@@ -23,6 +23,16 @@ VIEW_MASTER_DATA = tuple(f"{app}.view_*" for app in MASTER_DATA_APPS)
 TRADE_APPS = ("procurement", "sales")
 # Manufacturing and the apps built on the records of all the others.
 PRODUCTION_APPS = ("production", "compliance", "integration")
+# The quality system (mederp.quality.*): one Django app per part.
+QUALITY_APPS = (
+    "inspections",
+    "disposition",
+    "nonconformance",
+    "capa",
+    "complaints",
+    "supplier_quality",
+)
+VIEW_QUALITY = tuple(f"{app}.view_*" for app in QUALITY_APPS)
 
 ROLES: dict[str, dict[str, Any]] = {
     "administrator": {"label": _("Administrator"), "perms": ("*",)},
@@ -57,12 +67,24 @@ ROLES: dict[str, dict[str, Any]] = {
             "production.record_check",
             # Traceability and recalls (RC-01..RC-07): QA opens, tracks and closes recalls.
             "compliance.*",
+            # The quality system is QA's: plans, inspections, deviations, NCRs, CAPAs,
+            # complaints and adverse events, supplier evaluation (ISO 13485 §8).
+            *(f"{app}.*" for app in QUALITY_APPS),
         ),
     },
     "qc_inspector": {
         "label": _("QC inspector"),
         # 验收: receiving inspection records the receipt and its acceptance result.
-        "perms": (*VIEW_MASTER_DATA, "procurement.view_*", "procurement.add_receipt"),
+        # QC: records inspection results (incoming, in-process, final) and raises NCRs.
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "procurement.view_*",
+            "procurement.add_receipt",
+            "production.view_*",
+            *VIEW_QUALITY,
+            "inspections.record_result",
+            "nonconformance.add_nonconformance",
+        ),
     },
     "warehouse": {
         "label": _("Warehouse"),
@@ -78,6 +100,8 @@ ROLES: dict[str, dict[str, Any]] = {
             "sales.pick_salesorder",
             "sales.ship_salesorder",
             "sales.add_salesreturn",
+            # Dispositions of nonconforming stock are carried out in the warehouse.
+            "nonconformance.view_*",
         ),
     },
     "outbound_reviewer": {
@@ -96,6 +120,9 @@ ROLES: dict[str, dict[str, Any]] = {
             "procurement.view_*",
             "procurement.add_purchaseorder",
             "procurement.change_purchaseorder",
+            # Buyers see the supplier scorecards and the NCRs against their suppliers.
+            "supplier_quality.view_*",
+            "nonconformance.view_*",
         ),
     },
     "sales": {
@@ -109,6 +136,9 @@ ROLES: dict[str, dict[str, Any]] = {
             "sales.change_salesorder",
             "sales.confirm_salesorder",
             "sales.cancel_salesorder",
+            # Customer service takes complaints (QE-02, QE-08); QA assesses them.
+            "complaints.view_*",
+            "complaints.add_complaint",
         ),
     },
     "production_planner": {
@@ -138,6 +168,11 @@ ROLES: dict[str, dict[str, Any]] = {
             "production.report_output",
             "production.record_check",
             "production.change_workorder",
+            # In-process inspections are recorded on the line; an NCR may be raised there.
+            "inspections.view_*",
+            "inspections.record_result",
+            "nonconformance.view_*",
+            "nonconformance.add_nonconformance",
         ),
     },
     "mes_client": {
@@ -154,6 +189,17 @@ ROLES: dict[str, dict[str, Any]] = {
             "integration.post_mes_event",
         ),
     },
+    "lims_client": {
+        "label": _("LIMS (laboratory system)"),
+        # For API clients, never people: the LIMS posts test results
+        # (/api/v1/integration/lims/results) into the inspections they belong to.
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "inspections.view_inspection",
+            "inspections.record_result",
+            "integration.post_lims_result",
+        ),
+    },
     "auditor": {
         "label": _("Auditor (read-only)"),
         "perms": (
@@ -162,6 +208,7 @@ ROLES: dict[str, dict[str, Any]] = {
             "sales.view_*",
             "production.view_*",
             "compliance.view_*",
+            *VIEW_QUALITY,
             "core.view_*",
             "core.export_*",
         ),
@@ -192,6 +239,7 @@ def sync_roles() -> None:
                 *MASTER_DATA_APPS,
                 *TRADE_APPS,
                 *PRODUCTION_APPS,
+                *QUALITY_APPS,
                 "core",
                 "identity",
                 "auth",

@@ -28,7 +28,24 @@ from mederp.identity.models import ApiToken, User
 PREFIX = "mederp"
 
 # What a scope may name: the apps with API operations, or "*" for all of them.
-SCOPE_APPS = ("catalog", "partners", "inventory", "production", "integration", "core", "identity")
+SCOPE_APPS = (
+    "catalog",
+    "partners",
+    "inventory",
+    "procurement",
+    "sales",
+    "production",
+    "compliance",
+    "inspections",
+    "disposition",
+    "nonconformance",
+    "capa",
+    "complaints",
+    "supplier_quality",
+    "integration",
+    "core",
+    "identity",
+)
 SCOPE_VERBS = ("read", "write")
 # A key issued without scopes is bounded by its client's roles alone. The UI and the CLI always
 # ask for scopes; only callers that predate scopes (and tests) rely on this default.

@@ -84,6 +84,33 @@ AREAS: tuple[NavArea, ...] = (
         ),
     ),
     NavArea(
+        _("Quality"),
+        (
+            NavItem(
+                _("Quality dashboard"),
+                "quality_dashboard:dashboard",
+                "nonconformance.view_nonconformance",
+            ),
+            NavItem(_("Inspections"), "inspections:inspection_list", "inspections.view_inspection"),
+            NavItem(
+                _("Inspection plans"), "inspections:plan_list", "inspections.view_inspectionplan"
+            ),
+            NavItem(
+                _("Nonconformance (NCR)"),
+                "nonconformance:ncr_list",
+                "nonconformance.view_nonconformance",
+            ),
+            NavItem(_("CAPA"), "capa:capa_list", "capa.view_capa"),
+            NavItem(_("Complaints"), "complaints:complaint_list", "complaints.view_complaint"),
+            NavItem(_("Reporting deadlines"), "complaints:deadlines", "complaints.view_complaint"),
+            NavItem(
+                _("Supplier evaluation"),
+                "supplier_quality:scorecard_list",
+                "supplier_quality.view_supplierevaluation",
+            ),
+        ),
+    ),
+    NavArea(
         _("Administration"),
         (
             NavItem(_("Users"), "identity:user_list", "identity.view_user"),

@@ -1,0 +1,1 @@
+"""CAPA: the records (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""Complaints: the records (see the package docstring)."""

@@ -1,0 +1,5 @@
+"""/api/v1/quality/... endpoints of quality dashboard."""
+
+from ninja import Router
+
+router = Router(tags=["quality"])

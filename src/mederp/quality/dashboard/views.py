@@ -1,0 +1,16 @@
+"""Pages of this part of the quality system. (Placeholders until the part is built.)"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from mederp.core.viewperms import requires
+
+
+@requires("nonconformance.view_nonconformance")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "quality_dashboard/placeholder.html",
+        {"title": _("Quality dashboard"), "zh": "质量看板"},
+    )

@@ -1,0 +1,1 @@
+"""Lot disposition: the records (see the package docstring)."""

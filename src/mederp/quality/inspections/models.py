@@ -1,0 +1,1 @@
+"""Inspections: the records (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""Nonconformance: the records (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""Supplier quality: the records (see the package docstring)."""
