@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from tests.signing_support import PASSWORD, code, enrol_totp, frozen_clock, later
 
 from mederp.core import workflow
 from mederp.core.actors import Actor
 from mederp.identity.models import User
 from mederp.quality.capa import services
 from mederp.quality.capa.models import Capa, CapaAction, CapaLink
+from tests.signing_support import PASSWORD, code, enrol_totp, frozen_clock, later
 
 #: What a refused CAPA request must leave alone (with the kernel tables).
 TABLES = (Capa, CapaAction, CapaLink)

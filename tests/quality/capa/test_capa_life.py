@@ -19,6 +19,7 @@ def test_a_capa_goes_from_open_to_closed_by_signature(desk):
     """QE-07: problem, root cause, actions, effectiveness check and closure e-signature."""
     capa = desk.open()
     assert capa.number == "CA-2026-00001"
+    assert desk.qa
     assert capa.state == "open"
     capa = desk.effective()
     assert capa.state == "verifying"

@@ -75,3 +75,8 @@ class EffectivenessCheckMissing(Conflict):
 class DueDateInPast(ValidationFailed):
     code = "capa.due_date_in_past"
     message = _("The due date {due_date} is before today ({today}).")
+
+
+class OwnerNotFound(ValidationFailed):
+    code = "capa.owner_not_found"
+    message = _("There is no active user with id {owner_id} to own this.")
