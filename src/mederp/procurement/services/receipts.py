@@ -40,7 +40,7 @@ from mederp.inventory.errors import (
 )
 from mederp.inventory.models import Location, LocationKind
 from mederp.inventory.rules import normal
-from mederp.procurement import approval, events, gates, rules
+from mederp.procurement import approval, events, gates, rules, signals
 from mederp.procurement.errors import (
     InspectorRequired,
     LineNotOnOrder,
@@ -194,6 +194,8 @@ def _write(
     )
     for rline in written:
         audit.record_create(actor, rline)
+        if rline.quantity_accepted > 0:
+            signals.receipt_line_accepted.send(sender=ReceiptLine, actor=actor, line=rline)
     _advance(actor, order, receipt)
     return receipt
 

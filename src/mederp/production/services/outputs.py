@@ -31,7 +31,7 @@ from mederp.core.services import authorize
 from mederp.inventory import services as inventory
 from mederp.inventory.models import Lot, Serial, StockStatus
 from mederp.inventory.rules import parse_quantity
-from mederp.production import events, rules
+from mederp.production import events, rules, signals
 from mederp.production.errors import (
     OutputKindUnknown,
     OutputLotNotInQuarantine,
@@ -164,6 +164,7 @@ def _good(
         )
         output.save(force_insert=True)
         audit_created(actor, output)
+        signals.good_output_reported.send(sender=ProductionOutput, actor=actor, output=output)
         outputs.append(output)
     return outputs
 

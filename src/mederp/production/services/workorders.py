@@ -20,7 +20,7 @@ from mederp.core.numbering import next_number
 from mederp.core.services import authorize, validate
 from mederp.inventory.models import Location, LocationKind
 from mederp.inventory.rules import parse_quantity
-from mederp.production import events, rules
+from mederp.production import events, rules, signals
 from mederp.production.errors import (
     BomNotUsable,
     BomOfAnotherProduct,
@@ -195,6 +195,7 @@ def release_work_order(actor: Actor, wo_id: int, *, reason: str = "") -> WorkOrd
     check_bom(order.bom, order.planned_start)
     workflow.transition(actor, order, RELEASE, reason=reason)
     stamp(actor, order, "released_at", reason=reason or "released")
+    signals.work_order_released.send(sender=WorkOrder, actor=actor, order=order)
     return order
 
 
