@@ -83,7 +83,7 @@ def _resolve(product: Product, item: AffectedItem) -> _Resolved:
             raise errors.ItemWrongProduct(item=label, product=product.code, field="items")
         lot = serial.lot
     else:
-        lot = Lot.objects.filter(pk=item.lot_id).first()
+        lot = Lot.objects.filter(pk=item.lot_id or 0).first()
         if lot is None:
             raise errors.ItemNotFound(kind="Lot", item_id=item.lot_id, field="items")
         label = f"lot {lot.number}"
@@ -110,11 +110,10 @@ def _split(
     """Where the named quantity is: balances only exist at internal locations, so this is
     the stock on hand (TR-04)."""
     stock = Balance.objects.filter(product_id=product.pk, quantity__gt=0)
-    stock = (
-        stock.filter(serial_id=serial.pk)
-        if serial is not None
-        else stock.filter(lot_id=lot.pk if lot else None)
-    )
+    if serial is not None:
+        stock = stock.filter(serial_id=serial.pk)
+    elif lot is not None:
+        stock = stock.filter(lot_id=lot.pk)
     if item.location_id is not None:
         stock = stock.filter(location_id=item.location_id)
     on_hand = stock.aggregate(s=Sum("quantity"))["s"] or Decimal(0)
