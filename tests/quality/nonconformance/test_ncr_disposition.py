@@ -160,7 +160,7 @@ def test_disposition_before_investigation_is_refused(plant, qa_session, unchange
 
 
 def test_the_inspector_cannot_sign_a_disposition(plant, sign_as, unchanged):
-    lot, ncr = investigated(plant)
+    _lot, ncr = investigated(plant)
     with unchanged(*TABLES, Signature), pytest.raises(DomainError) as exc:
         disposition_ncr(
             Actor.for_user(plant.inspector),
@@ -197,7 +197,7 @@ def test_stock_moved_away_since_opening_is_refused(plant, qa_session, unchanged)
 
 
 def test_closing_is_signed_only_once_dispositioned_and_links_a_capa(plant, qa_session, unchanged):
-    lot, ncr = investigated(plant)
+    _lot, ncr = investigated(plant)
     with unchanged(*TABLES, Signature), pytest.raises(DomainError) as exc:
         close_ncr(Actor.for_user(plant.qa), ncr.pk, **qa_session())
     assert exc.value.code == "workflow.wrong_state"
@@ -213,7 +213,7 @@ def test_closing_is_signed_only_once_dispositioned_and_links_a_capa(plant, qa_se
 
 
 def test_a_bad_capa_id_is_refused(plant, qa_session, unchanged):
-    lot, ncr = investigated(plant)
+    _lot, ncr = investigated(plant)
     decide(plant, ncr, qa_session, "rework")
     with unchanged(*TABLES, Signature), pytest.raises(DomainError) as exc:
         close_ncr(Actor.for_user(plant.qa), ncr.pk, capa_id=-3, **qa_session())
