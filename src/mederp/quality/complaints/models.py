@@ -1,1 +1,0 @@
-"""Complaints: the records (see the package docstring)."""
