@@ -69,3 +69,18 @@ class ScopeInvalid(DomainError):
 class FileHashInvalid(DomainError):
     code = "partners.file_sha256_invalid"
     message = _("The file SHA-256 must be 64 hexadecimal characters.")
+
+
+class SupplierStatusInvalid(DomainError):
+    code = "partners.supplier_status_invalid"
+    message = _("{value} is not a supplier status (approved, conditional or disqualified).")
+
+
+class NotASupplierPartner(DomainError):
+    code = "partners.not_a_supplier"
+    message = _("{partner} is not registered as a supplier: it has no supplier status to set.")
+
+
+class StatusReasonRequired(DomainError):
+    code = "partners.status_reason_required"
+    message = _("Give the reason for the change of the supplier's status.")

@@ -14,3 +14,6 @@ QUALIFICATION_SUSPENDED = "partners.partner.qualification_suspended"
 QUALIFICATION_RESUBMITTED = "partners.partner.qualification_resubmitted"
 # An approved partner whose master data or documents changed went back to review.
 QUALIFICATION_REOPENED = "partners.partner.qualification_reopened"
+# A supplier's trading status set by a signed supplier evaluation (ISO 13485 §7.4.1; CN-21).
+# Payload: id, code, from, to (approved | conditional | blocked), evaluation (SE-...), reason.
+SUPPLIER_STATUS_CHANGED = "supplier.status.changed"

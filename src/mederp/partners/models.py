@@ -24,9 +24,13 @@ class Partner(models.Model):
     """
 
     class Status(models.TextChoices):
+        """The trading status (approved supplier list, ISO 13485 §7.4.1; CN-21). For suppliers it
+        is decided by a signed supplier evaluation (``status_evaluation`` names it); the stored
+        value of "disqualified" stays ``blocked``, which the purchase and sales gates refuse."""
+
         APPROVED = "approved", _("approved")
         CONDITIONAL = "conditional", _("conditional")
-        BLOCKED = "blocked", _("blocked")
+        BLOCKED = "blocked", _("disqualified")
 
     code = models.CharField(
         _("code"), max_length=32, unique=True, validators=[partner_code_validator]
@@ -73,13 +77,21 @@ class Partner(models.Model):
         choices=QualificationState.choices,
         default=QualificationState.DRAFT,
     )
+    # The supplier evaluation (SE-YYYY-NNNNN) whose signed decision set ``status``; empty when
+    # the status was set by hand or never evaluated.
+    status_evaluation = models.CharField(
+        _("status decided by evaluation"), max_length=32, blank=True, default=""
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
-        permissions = [("approve_partner", "Can approve partner qualification (首营企业)")]
+        permissions = [
+            ("approve_partner", "Can approve partner qualification (首营企业)"),
+            ("set_supplier_status", "Can set a supplier's status from a signed evaluation"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(is_supplier=True) | models.Q(is_customer=True),

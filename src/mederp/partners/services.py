@@ -25,9 +25,12 @@ from mederp.partners.errors import (
     DocumentExpiryRequired,
     DocumentTaken,
     FileHashInvalid,
+    NotASupplierPartner,
     PartnerCodeTaken,
     RoleRequired,
     ScopeInvalid,
+    StatusReasonRequired,
+    SupplierStatusInvalid,
     UsccInvalid,
     UsccRequired,
     UsccTaken,
@@ -50,6 +53,7 @@ __all__ = [
     "change_partner",
     "create_partner",
     "reject_partner",
+    "set_supplier_status",
     "submit_partner",
     "suspend_partner",
     "transition_partner",
@@ -230,6 +234,9 @@ def change_partner(
     assign(partner, changes, PARTNER_FIELDS)
     _normalise_partner(partner)
     _check_partner(partner)
+    if partner.status != before["status"]:
+        # Set by hand now: no longer the decision of a supplier evaluation.
+        partner.status_evaluation = ""
     if canonical.diff(before, canonical.snapshot(partner)):
         partner.version += 1
         _save(partner, lambda: _check_partner_unique(partner))
@@ -364,3 +371,57 @@ def change_document(
         )
         reopen_if_changed(actor, partner, reason=reason)
     return doc
+
+
+#: What a supplier evaluation decides (``disqualified``) and the stored status it becomes.
+EVALUATION_STATUSES = {
+    "approved": Partner.Status.APPROVED,
+    "conditional": Partner.Status.CONDITIONAL,
+    "disqualified": Partner.Status.BLOCKED,
+    Partner.Status.BLOCKED.value: Partner.Status.BLOCKED,
+}
+
+
+@transaction.atomic
+def set_supplier_status(
+    actor: Actor, partner: Partner | int, status: str, *, reason: str, evaluation_ref: str
+) -> Partner:
+    """Set a supplier's trading status as a signed supplier evaluation decided it (ISO 13485
+    §7.4.1; 生产办法 第三十一条; CN-21): approved, conditional, or disqualified (stored
+    ``blocked``, refused by the purchase gate, which names ``evaluation_ref``).
+
+    Runs inside the evaluation's approval transaction (a nested atomic), with an audit entry
+    and the ``supplier.status.changed`` event. The status is not part of the 首营 approval's
+    signed content, so the qualification stays approved."""
+    authorize(actor, "partners.set_supplier_status")
+    wanted = EVALUATION_STATUSES.get(_text(status))
+    if wanted is None:
+        raise SupplierStatusInvalid(value=_text(status), field="status")
+    if not _text(reason):
+        raise StatusReasonRequired(field="reason")
+    locked = lock_partner(partner.pk if isinstance(partner, Partner) else partner)
+    if not locked.is_supplier:
+        raise NotASupplierPartner(partner=str(locked))
+    before = canonical.snapshot(locked)
+    old = locked.status
+    locked.status = wanted
+    locked.status_evaluation = _text(evaluation_ref)[:32]
+    if canonical.diff(before, canonical.snapshot(locked)):
+        locked.version += 1
+        locked.save(update_fields=["status", "status_evaluation", "version"])
+        updated(
+            actor,
+            locked,
+            before,
+            events.SUPPLIER_STATUS_CHANGED,
+            {
+                "id": locked.pk,
+                "code": locked.code,
+                "from": old,
+                "to": locked.status,
+                "evaluation": locked.status_evaluation,
+                "reason": _text(reason),
+            },
+            reason=_text(reason),
+        )
+    return locked
