@@ -23,6 +23,7 @@ from mederp.core import audit, canonical, clock, outbox
 from mederp.core.actors import Actor
 from mederp.core.services import authorize
 from mederp.inventory.models import Balance
+from mederp.inventory.rules import normal
 from mederp.quality.inspections import events, rules
 from mederp.quality.inspections.errors import (
     CharacteristicNotInPlan,
@@ -331,7 +332,7 @@ def _open_ncr(
     if inspection.lot_id is not None or inspection.serial_id is not None:
         quantity = min(inspection.lot_size, _on_hand(inspection))
         if quantity > 0:
-            items.append(AffectedItem(inspection.lot_id, inspection.serial_id, quantity))
+            items.append(AffectedItem(inspection.lot_id, inspection.serial_id, normal(quantity)))
     supplier = (
         inspection.receipt.supplier
         if inspection.stage == Stage.INCOMING and inspection.receipt is not None
