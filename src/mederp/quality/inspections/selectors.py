@@ -59,6 +59,8 @@ def inspections(
     result: str = "",
     product_id: int | None = None,
     lot_id: int | None = None,
+    product_code: str = "",
+    lot_number: str = "",
     q: str = "",
 ) -> QuerySet[Inspection]:
     qs = Inspection.objects.select_related("product", "lot", "serial", "work_order")
@@ -72,6 +74,10 @@ def inspections(
         qs = qs.filter(product_id=product_id)
     if lot_id is not None:
         qs = qs.filter(lot_id=lot_id)
+    if product_code:
+        qs = qs.filter(product__code=product_code)
+    if lot_number:
+        qs = qs.filter(lot__number=lot_number)
     text = (q or "").strip()
     if text:
         qs = qs.filter(
@@ -84,9 +90,11 @@ def inspections(
 
 
 def plans(
-    *, product_id: int | None = None, stage: str = "", state: str = ""
+    *, product_id: int | None = None, product_code: str = "", stage: str = "", state: str = ""
 ) -> QuerySet[InspectionPlan]:
     qs = InspectionPlan.objects.select_related("product")
+    if product_code:
+        qs = qs.filter(product__code=product_code)
     if product_id is not None:
         qs = qs.filter(product_id=product_id)
     if stage:

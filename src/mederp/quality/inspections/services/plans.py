@@ -8,7 +8,7 @@ into a new draft revision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -327,10 +327,12 @@ def approve_plan(
     *,
     credentials: workflow.Credentials | None = None,
     reason: str = "",
-) -> InspectionPlan:
+    around: Callable[[Callable[[], InspectionPlan]], Any] | None = None,
+) -> Any:
     """Approve a draft by signature (meaning ``approved``); the approved revision before it, if
     any, becomes obsolete in the same transaction. A wrong password writes only its
-    security-log record (ES-13)."""
+    security-log record (ES-13). ``around`` wraps the transactional step (the API's
+    idempotency guard) and its result is returned instead of the plan."""
 
     def load() -> InspectionPlan:
         found = InspectionPlan.objects.select_related("product").filter(pk=plan_id).first()
@@ -370,6 +372,6 @@ def approve_plan(
         lock=lock,
         reason=reason,
         credentials=credentials,
+        around=around,
     )
-    assert isinstance(plan, InspectionPlan)
     return plan
