@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from tests.sales import conftest as sales_fixtures
-from tests.sales.conftest import gs1, person, sign
+from tests.sales.conftest import GS, gs1, person, sign
 from tests.signing_support import frozen_clock
 
 from mederp.catalog import services as catalog
@@ -134,4 +134,4 @@ def desk(
     )
 
 
-__all__ = ["START", "TABLES", "Desk", "gs1", "sign"]
+__all__ = ["GS", "START", "TABLES", "Desk", "gs1", "sign"]

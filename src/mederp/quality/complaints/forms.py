@@ -131,7 +131,12 @@ class SubmissionForm(forms.Form):
 
 
 class NcrForm(forms.Form):
-    quantity = forms.CharField(label=_("Affected quantity"), initial="1", max_length=32)
+    quantity = forms.CharField(
+        label=_("Quantity of our stock to hold"),
+        required=False,
+        max_length=32,
+        help_text=_("Leave empty when none of the lot is in our stock."),
+    )
 
 
 class CapaForm(forms.Form):

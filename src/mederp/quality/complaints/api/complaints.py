@@ -378,7 +378,11 @@ Exact = Annotated[
 
 
 class NcrIn(StrictIn):
-    quantity: Exact = Field(default="1", description="Affected quantity of the lot")
+    quantity: Exact | None = Field(
+        default=None,
+        description="Our stock of the complaint's lot to hold under the NCR; omit to name the "
+        "product only",
+    )
     description: str = Field(default="", max_length=5000)
 
 

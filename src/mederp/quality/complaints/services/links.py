@@ -66,24 +66,29 @@ def open_ncr_for(
     actor: Actor,
     complaint: Complaint | int,
     *,
-    quantity: Any = "1",
+    quantity: Any = None,
     description: str = "",
 ) -> Complaint:
-    """Open a nonconformance (source ``complaint``) for the complained-about product, with its
-    lot or serial as the affected item (put on hold by the NCR service), and link it
-    (permission ``complaints.link_complaint``; the NCR service checks its own). Refused: an NCR
-    already linked, a closed complaint, a quantity not above zero."""
+    """Open a nonconformance (source ``complaint``) for the complained-about product and link
+    it (permission ``complaints.link_complaint``; the NCR service checks its own).
+
+    With a ``quantity``, the complaint's lot or serial is the NCR's affected item and that much
+    of our stock of it is put on hold by the NCR service (a serial is always one); without one,
+    the NCR names the product only (the unit complained about is at the customer). Refused: an
+    NCR already linked, a closed complaint, a quantity not above zero, and the NCR service's
+    own refusals (e.g. more than the stock on hand)."""
     from mederp.quality.nonconformance.services import AffectedItem, open_ncr
 
     authorize(actor, LINK_PERMISSION)
-    qty = _quantity(quantity)
+    given = quantity is not None and str(quantity).strip() != ""
+    qty = _quantity(quantity) if given else None
     with transaction.atomic():
         c = lock_complaint(complaint_id(complaint))
         not_closed(c)
         if c.ncr_id is not None:
             raise errors.AlreadyLinked(complaint=c.number, kind="NCR", number=c.ncr_number)
         items = []
-        if c.lot_id is not None or c.serial_id is not None:
+        if qty is not None and (c.lot_id is not None or c.serial_id is not None):
             items.append(
                 AffectedItem(
                     lot_id=c.lot_id,

@@ -239,7 +239,7 @@ def complaint_ncr(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         NcrForm,
-        lambda actor, c, d: services.open_ncr_for(actor, c, quantity=d["quantity"]),
+        lambda actor, c, d: services.open_ncr_for(actor, c, quantity=d.get("quantity") or None),
         _("Nonconformance opened and linked."),
     )
 
