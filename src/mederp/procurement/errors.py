@@ -60,7 +60,24 @@ class NotASupplier(GateRefused):
 
 class SupplierBlocked(GateRefused):
     code = "procurement.supplier_blocked"
-    message = _("Supplier {supplier} is blocked.")
+    message = _("Supplier {supplier} is disqualified.")
+
+
+class SupplierDisqualified(SupplierBlocked):
+    """ISO 13485 §7.4.1; CN-21: disqualified by a signed supplier evaluation, named here."""
+
+    message = _("Supplier {supplier} was disqualified by supplier evaluation {evaluation}.")
+
+
+class SupplierConditional(Conflict):
+    """Not a refusal: a conditionally approved supplier may be ordered from, and the order page
+    and API say so (``gates.supplier_warnings``)."""
+
+    code = "procurement.supplier_conditional"
+    message = _(
+        "Supplier {supplier} is approved only conditionally ({evaluation}): watch its "
+        "deliveries closely."
+    )
 
 
 class SupplierNotQualified(GateRefused):

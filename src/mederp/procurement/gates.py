@@ -3,7 +3,8 @@
 
 A purchase order is refused at submission, at approval and at every receipt unless:
 
-- the supplier is a supplier, not blocked, and qualified (首营企业: approved by a QA signature
+- the supplier is a supplier, not disqualified (status ``blocked``, set by a signed supplier
+  evaluation, SE-..., which the refusal names), and qualified (首营企业: approved by a QA signature
   still covering its data and documents; ``partners.selectors.is_qualified``);
 - a business licence on file, if any, is in force, and a device licence or filing in force covers
   each product's category (``partners.rules.scope_covers``);
@@ -13,13 +14,16 @@ A purchase order is refused at submission, at approval and at every receipt unle
 
 Each refusal names what blocks: the document's kind, number and last valid day, or the
 product. :func:`problems` lists them all (the order page shows them); :func:`check` raises the
-first with the others in its details.
+first with the others in its details. A *conditional* supplier is not refused: it is a
+warning (:func:`supplier_warnings`) on the order page and in the order's API body.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
 
 from mederp.catalog import selectors as catalog_selectors
 from mederp.catalog.models import Product
@@ -58,7 +62,14 @@ def supplier_problems(
     if not supplier.is_supplier:
         found.append(errors.NotASupplier(supplier=label, field="supplier"))
     if supplier.status == Partner.Status.BLOCKED:
-        found.append(errors.SupplierBlocked(supplier=label, field="supplier"))
+        if supplier.status_evaluation:
+            found.append(
+                errors.SupplierDisqualified(
+                    supplier=label, evaluation=supplier.status_evaluation, field="supplier"
+                )
+            )
+        else:
+            found.append(errors.SupplierBlocked(supplier=label, field="supplier"))
     if not partner_selectors.is_qualified(supplier):
         state = Partner.QualificationState(supplier.qualification_state).label
         found.append(
@@ -121,6 +132,21 @@ def _licence_error(
         ]
         return errors.SupplierScopeNotCovered(**common, licences="; ".join(in_force) or "—")
     return errors.SupplierLicenceMissing(**common)
+
+
+def supplier_warnings(supplier: Partner) -> list[DomainError]:
+    """What the buyer should know but does not block (ISO 13485 §7.4.1; CN-21): a supplier
+    approved only conditionally, by a supplier evaluation or never evaluated yet. The order
+    page and ``GET /procurement/orders/{id}`` show these beside the refusals."""
+    if supplier.status != Partner.Status.CONDITIONAL:
+        return []
+    return [
+        errors.SupplierConditional(
+            supplier=str(supplier),
+            evaluation=supplier.status_evaluation or _("not evaluated yet"),
+            field="supplier",
+        )
+    ]
 
 
 def product_problems(product: Product, market: str, on_date: dt.date) -> list[DomainError]:

@@ -13,7 +13,7 @@ from mederp.core.apiperms import require_perm
 from mederp.core.errors import NotFound
 from mederp.core.idempotency import answered, run_idempotent
 from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, TransitionIn, signature_body
-from mederp.procurement import approval, rules, selectors, services
+from mederp.procurement import approval, gates, rules, selectors, services
 from mederp.procurement.api.common import Exact, Guard, already_answered, decimal_text, router
 from mederp.procurement.models import PurchaseOrder, PurchaseOrderLine
 
@@ -131,6 +131,9 @@ class OrderDetailOut(OrderOut):
     gate_problems: list[ProblemOut] = Field(
         description="What blocks submission or approval now (drafts and submitted orders)"
     )
+    gate_warnings: list[ProblemOut] = Field(
+        description="What does not block but the buyer should know: a conditional supplier"
+    )
     receipts: list[ReceiptRefOut]
 
 
@@ -191,6 +194,10 @@ def order_detail(order_id: int) -> dict[str, Any]:
         gate_problems=[
             {"code": p.code, "message": p.render_message(), "details": _safe(p.details)}
             for p in selectors.gate_problems(order)
+        ],
+        gate_warnings=[
+            {"code": w.code, "message": w.render_message(), "details": _safe(w.details)}
+            for w in gates.supplier_warnings(order.supplier)
         ],
         receipts=[
             {"id": r.pk, "number": r.number, "received_at": r.received_at}

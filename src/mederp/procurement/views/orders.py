@@ -19,7 +19,7 @@ from mederp.core.viewperms import requires
 from mederp.core.workflow_views import actions_for, transition_page
 from mederp.identity.credentials import signing_needs_totp
 from mederp.identity.models import User
-from mederp.procurement import selectors, services
+from mederp.procurement import gates, selectors, services
 from mederp.procurement.forms import (
     BaseLineFormSet,
     LineForm,
@@ -113,6 +113,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "total": selectors.order_total(lines),
             "problems": selectors.gate_problems(order),
+            "warnings": gates.supplier_warnings(order.supplier),
             "approval": selectors.approval_of(order),
             "receipts": selectors.receipts_of(order),
             "receivable": order.state in selectors.RECEIVABLE_STATES,

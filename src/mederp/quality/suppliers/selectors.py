@@ -83,11 +83,11 @@ def figures_by_supplier(
     )
     if only is not None:
         inspections = inspections.filter(receipt__supplier_id__in=only)
-    for row in inspections.values("receipt__supplier_id").annotate(
+    for irow in inspections.values("receipt__supplier_id").annotate(
         n=Count("id"), passed=Count("id", filter=Q(result="pass"))
     ):
-        acc[row["receipt__supplier_id"]].update(
-            inspections=row["n"], inspections_passed=row["passed"]
+        acc[irow["receipt__supplier_id"]].update(
+            inspections=irow["n"], inspections_passed=irow["passed"]
         )
 
     ncrs = Nonconformance.objects.filter(
@@ -95,8 +95,8 @@ def figures_by_supplier(
     )
     if only is not None:
         ncrs = ncrs.filter(supplier_id__in=only)
-    for row in ncrs.values("supplier_id").annotate(n=Count("id")):
-        acc[row["supplier_id"]]["ncrs"] = row["n"]
+    for nrow in ncrs.values("supplier_id").annotate(n=Count("id")):
+        acc[nrow["supplier_id"]]["ncrs"] = nrow["n"]
 
     receipts = Receipt.objects.filter(
         received_at__gte=lo, received_at__lt=hi, order__expected_date__isnull=False
@@ -107,10 +107,10 @@ def figures_by_supplier(
     for supplier_id, received_at, expected in receipts.values_list(
         "supplier_id", "received_at", "order__expected_date"
     ):
-        row = acc[supplier_id]
-        row["deliveries"] = row.get("deliveries", 0) + 1
-        on_time = received_at.astimezone(tz).date() <= expected
-        row["deliveries_on_time"] = row.get("deliveries_on_time", 0) + int(on_time)
+        drow = acc[supplier_id]
+        drow["deliveries"] = drow.get("deliveries", 0) + 1
+        on_time = expected is not None and received_at.astimezone(tz).date() <= expected
+        drow["deliveries_on_time"] = drow.get("deliveries_on_time", 0) + int(on_time)
 
     return {pk: rules.Figures(**values) for pk, values in acc.items()}
 
