@@ -34,3 +34,18 @@ class UnknownComponent(ValidationFailed):
 class ComponentNotNamed(ValidationFailed):
     code = "integration.component_required"
     message = _("Name the component by GTIN or code, or send the scan of its label.")
+
+
+class UnknownInspection(NotFound):
+    code = "integration.unknown_inspection"
+    message = _("No open inspection matches {inspection}.")
+
+
+class InspectionNotNamed(ValidationFailed):
+    code = "integration.inspection_required"
+    message = _("Name the inspection by number, or by lot number, product code and stage.")
+
+
+class AmbiguousInspection(ValidationFailed):
+    code = "integration.ambiguous_inspection"
+    message = _("Several open inspections match {inspection} ({numbers}); send the number.")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 class EventSource(models.TextChoices):
     MES = "mes", _("MES")
+    LIMS = "lims", _("LIMS")
 
 
 class InboundEventStatus(models.TextChoices):
@@ -35,6 +36,8 @@ class InboundEvent(models.Model):
     # SHA-256 of the canonical JSON of the body: a duplicate must carry the same body.
     body_sha256 = models.CharField(_("body SHA-256"), max_length=64)
     body = models.JSONField(_("body"))
+    # The document the event is about: the work order of an MES event, the inspection
+    # (IN-YYYY-NNNNN) of a LIMS result.
     work_order_number = models.CharField(_("work order"), max_length=32)
     occurred_at = models.DateTimeField(_("occurred"))
     received_at = models.DateTimeField(_("received"))
@@ -62,7 +65,10 @@ class InboundEvent(models.Model):
         verbose_name = _("inbound event")
         verbose_name_plural = _("inbound events")
         default_permissions = ("view",)
-        permissions = [("post_mes_event", "Can post shop-floor events as the MES")]
+        permissions = [
+            ("post_mes_event", "Can post shop-floor events as the MES"),
+            ("post_lims_result", "Can post inspection results as the LIMS"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["source", "event_id"], name="integration_event_once"),
         ]

@@ -1,0 +1,168 @@
+"""Inbound LIMS results: each one calls the inspection service a person at the screen would
+(invariant 1; :func:`mederp.quality.inspections.services.record_results` with ``source="lims"``)
+and is stored once with its answer, exactly like an MES event (:mod:`.mes`).
+
+Deduplicated by the LIMS's result id (invariant 5): deliveries of one id are serialised by a
+transaction-scoped lock; the first records the result and stores an
+:class:`~mederp.integration.models.InboundEvent` (source ``lims``; ``work_order_number`` holds
+the inspection number) in the same transaction; a redelivery with the same body gets that
+response back, one with another body (another value) is refused with
+``integration.event_id_reused`` (409) and writes nothing. The result row carries the id too
+(``InspectionResult.external_id``, unique per source), which backs the lock up.
+
+ISO 13485 §7.5.1, §8.2.6 (records of inspection from the lab, who and which system);
+21 CFR 11.10(e) (inputs from systems are traceable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from mederp.core import audit, canonical, clock
+from mederp.core.actors import Actor
+from mederp.core.services import authorize
+from mederp.integration.errors import (
+    AmbiguousInspection,
+    EventIdReused,
+    InspectionNotNamed,
+    UnknownInspection,
+)
+from mederp.integration.locks import lock_event
+from mederp.integration.models import EventSource, InboundEvent, InboundEventStatus
+from mederp.integration.services.mes import CREATED, REPLAYED, Received, body_sha256
+from mederp.quality.inspections import services as inspections
+from mederp.quality.inspections.models import Inspection, InspectionState
+
+LIMS = EventSource.LIMS
+PERMISSION = "integration.post_lims_result"
+EVENT_TYPE = "lims_result"
+
+
+def find_inspection(
+    *, number: str = "", lot: str = "", product: str = "", stage: str = ""
+) -> Inspection:
+    """The inspection a result belongs to: by number, or the open inspection of that lot,
+    product and stage (exactly one)."""
+    if number:
+        found = Inspection.objects.filter(number=number).first()
+        if found is None:
+            raise UnknownInspection(inspection=number, field="inspection")
+        return found
+    if not (lot and product and stage):
+        raise InspectionNotNamed(field="inspection")
+    label = f"{product} {lot} {stage}"
+    matches = list(
+        Inspection.objects.filter(
+            lot__number=lot, product__code=product, stage=stage, state=InspectionState.OPEN
+        ).order_by("pk")[:5]
+    )
+    if not matches:
+        raise UnknownInspection(inspection=label, field="lot")
+    if len(matches) > 1:
+        raise AmbiguousInspection(
+            inspection=label, numbers=", ".join(i.number for i in matches), field="lot"
+        )
+    return matches[0]
+
+
+def receive_lims_result(
+    actor: Actor,
+    *,
+    result_id: str,
+    occurred_at: dt.datetime,
+    characteristic: str,
+    value: Any = None,
+    passed: bool | None = None,
+    text: str = "",
+    count_tested: int | None = None,
+    reason: str = "",
+    inspection: str = "",
+    lot: str = "",
+    product: str = "",
+    stage: str = "",
+    body: dict[str, Any],
+) -> Received:
+    """Record one LIMS result once; ``body`` is the whole request as JSON (hashed and stored).
+    Refusals raise the coded error of whoever refused (integration, inspections, NCR) and write
+    nothing."""
+    authorize(actor, PERMISSION)
+    digest = body_sha256(body)
+    try:
+        with transaction.atomic():
+            lock_event(LIMS, result_id)
+            stored = _stored(result_id, digest)
+            if stored is not None:
+                return stored
+            target = find_inspection(number=inspection, lot=lot, product=product, stage=stage)
+            inspections.record_results(
+                actor,
+                target.pk,
+                [
+                    inspections.ResultInput(
+                        characteristic=characteristic,
+                        value=value,
+                        passed=passed,
+                        text=text,
+                        count_tested=count_tested,
+                        external_id=result_id,
+                        reason=reason,
+                    )
+                ],
+                source="lims",
+            )
+            target.refresh_from_db()
+            recorded = target.results.get(source="lims", external_id=result_id)
+            received_at = clock.now()
+            response = {
+                "result_id": result_id,
+                "status": InboundEventStatus.PROCESSED.value,
+                "inspection": target.number,
+                "inspection_id": target.pk,
+                "inspection_state": target.state,
+                "inspection_result": target.result,
+                "ncr_id": target.ncr_id,
+                "characteristic": recorded.characteristic.name,
+                "passed": recorded.passed,
+                "received_at": canonical.to_json_value(received_at),
+            }
+            with transaction.atomic():
+                event = InboundEvent.objects.create(
+                    source=LIMS,
+                    event_id=result_id,
+                    event_type=EVENT_TYPE,
+                    body_sha256=digest,
+                    body=body,
+                    work_order_number=target.number,
+                    occurred_at=occurred_at,
+                    received_at=received_at,
+                    status=InboundEventStatus.PROCESSED,
+                    status_code=CREATED,
+                    response=response,
+                    principal=actor.user,
+                    principal_name=actor.name[:200],
+                    request_id=actor.request_id[:64],
+                )
+            audit.record_create(actor, event)
+            return Received(CREATED, response, replayed=False)
+    except IntegrityError:
+        stored = _stored(result_id, digest)
+        if stored is None:
+            raise
+        return stored
+
+
+def _stored(result_id: str, digest: str) -> Received | None:
+    stored = InboundEvent.objects.filter(source=LIMS, event_id=result_id).first()
+    if stored is None:
+        return None
+    if stored.body_sha256 != digest:
+        raise EventIdReused(
+            event_id=result_id,
+            event_type=stored.event_type,
+            work_order=stored.work_order_number,
+            field="result_id",
+        )
+    return Received(REPLAYED, stored.response, replayed=True)
