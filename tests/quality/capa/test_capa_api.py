@@ -51,12 +51,14 @@ def test_the_whole_life_over_the_api(desk):
         "owner_id": desk.qa.pk,
         "due_date": "2026-08-01",
         "effectiveness_criteria": "No failure in 10 lots",
+        "effectiveness_due": "2026-10-01",
         "links": [{"kind": "recall", "ref": recall.pk}, {"kind": "audit", "ref": "IA-2026-03"}],
     }
     r = post(qa, BASE, body, HTTP_IDEMPOTENCY_KEY="capa-1")
     assert r.status_code == 201, r.content
     data = r.json()
     assert (data["number"], data["state"], data["overdue"]) == ("CA-2026-00001", "open", False)
+    assert data["effectiveness_due"] == "2026-10-01"
     assert data["links"] == [
         {"kind": "recall", "ref_id": recall.pk, "ref_number": "RC-2026-00009"},
         {"kind": "audit", "ref_id": None, "ref_number": "IA-2026-03"},

@@ -223,6 +223,7 @@ class OpenIn(StrictIn):
     owner_id: int | None = None
     due_date: dt.date | None = None
     effectiveness_criteria: str = Field(default="", max_length=5000)
+    effectiveness_due: dt.date | None = Field(default=None, description="Check due by")
     links: list[LinkIn] = Field(default_factory=list, max_length=100)
 
 
@@ -253,6 +254,7 @@ def open_capa(request: HttpRequest, payload: OpenIn) -> Any:
             owner=_owner(payload.owner_id),
             due_date=payload.due_date,
             effectiveness_criteria=payload.effectiveness_criteria,
+            effectiveness_due=payload.effectiveness_due,
             links=[(link.kind, link.ref) for link in payload.links],
         ).pk
 

@@ -54,6 +54,9 @@ class OpenCapaForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("How you will know the actions worked (e.g. no recurrence in 10 lots)."),
     )
+    effectiveness_due = forms.DateField(
+        label=_("Effectiveness check due"), required=False, widget=DATE
+    )
     link_kind = forms.ChoiceField(
         label=_("Linked record"), choices=[("", "—"), *LinkKind.choices], required=False
     )
@@ -63,7 +66,7 @@ class OpenCapaForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _users()
+        self.fields["owner"].queryset = _users()  # type: ignore[attr-defined]
 
     def links(self) -> list[tuple[str, int | str]]:
         kind = self.cleaned_data.get("link_kind") or ""
@@ -88,7 +91,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _users()
+        self.fields["owner"].queryset = _users()  # type: ignore[attr-defined]
 
 
 class CompleteActionForm(forms.Form):

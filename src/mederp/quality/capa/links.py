@@ -66,7 +66,7 @@ def url_for(kind: str, ref_id: int | None) -> str:
     """The page of the linked record, when its app has one."""
     from django.urls import NoReverseMatch, reverse
 
-    names = {
+    names: dict[str, str] = {
         LinkKind.NCR: "nonconformance:ncr_detail",
         LinkKind.COMPLAINT: "complaints:complaint_detail",
         LinkKind.RECALL: "compliance:recall_detail",

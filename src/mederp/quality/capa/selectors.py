@@ -39,7 +39,7 @@ def overdue_q(today: dt.date | None = None) -> Q:
     its open actions is past due."""
     day = today or plant_today()
     late_action = Exists(overdue_actions(day).filter(capa=OuterRef("pk")))
-    return Q(state__in=ACTIVE_STATES) & (Q(due_date__lt=day) | late_action)
+    return Q(state__in=ACTIVE_STATES) & (Q(due_date__lt=day) | Q(late_action))
 
 
 def list_capas(

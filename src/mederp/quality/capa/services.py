@@ -99,6 +99,7 @@ def open_capa(
     due_date: dt.date | None = None,
     kind: str = CapaKind.CORRECTIVE,
     effectiveness_criteria: str = "",
+    effectiveness_due: dt.date | None = None,
 ) -> Capa:
     """Open a CAPA (``CA-2026-00001``) for a problem, linked to the NCRs, complaints, recalls
     (by id) or audits (by reference) that raised it (ISO 13485 §8.5.2 a); QE-07).
@@ -110,6 +111,7 @@ def open_capa(
     if kind not in CapaKind.values:
         raise FieldRequired(label="Kind (corrective or preventive)", field="kind")
     _future(due_date, "due_date")
+    _future(effectiveness_due, "effectiveness_due")
     resolved = [resolve(k, ref) for k, ref in links]
     seen: set[tuple[str, str]] = set()
     for link in resolved:
@@ -130,6 +132,7 @@ def open_capa(
             opened_by=user,
             opened_by_name=actor.name[:200],
             effectiveness_criteria=(effectiveness_criteria or "").strip(),
+            effectiveness_due=effectiveness_due,
         )
         audit.record_create(actor, capa)
         rows = [_save_link(actor, capa, link) for link in resolved]

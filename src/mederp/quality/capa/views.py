@@ -108,6 +108,7 @@ def capa_open(request: HttpRequest) -> HttpResponse:
                     owner=d.get("owner"),
                     due_date=d.get("due_date"),
                     effectiveness_criteria=d.get("effectiveness_criteria", ""),
+                    effectiveness_due=d.get("effectiveness_due"),
                     links=form.links(),
                 )
             except DomainError as exc:
