@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from tests.sales import conftest as sales_fixtures
-from tests.sales.conftest import GS, gs1, person, sign
-from tests.signing_support import frozen_clock
 
 from mederp.catalog import services as catalog
 from mederp.catalog.models import Product
@@ -24,6 +21,9 @@ from mederp.inventory.models import Lot, Serial
 from mederp.partners.models import Partner
 from mederp.quality.complaints import services
 from mederp.quality.complaints.models import Complaint, RegulatoryReport, ReportingRule
+from tests.sales import conftest as sales_fixtures
+from tests.sales.conftest import GS, gs1, person, sign
+from tests.signing_support import frozen_clock
 
 make_product = sales_fixtures.make_product
 make_customer = sales_fixtures.make_customer

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from mederp.core.actors import Actor
+from mederp.core.errors import DomainError
 from mederp.core.models import OutboxEvent
 from mederp.quality.complaints import services
 from mederp.quality.complaints.models import RegulatoryReport, ReportingRule
@@ -17,8 +18,8 @@ from .conftest import START, TABLES
 pytestmark = pytest.mark.django_db
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=dt.UTC)
 
 
 # Aware Monday 15 June 2026, 10:00 in Suzhou (02:00 UTC).
@@ -60,7 +61,9 @@ def test_working_days_deadline_crosses_the_weekend(desk):
 
 def test_assessment_writes_one_report_per_jurisdiction_and_its_event(desk):
     c = desk.assess(
-        desk.receive(), event_classes=["death", "serious_incident"], jurisdictions=["CN", "EU", "US"]
+        desk.receive(),
+        event_classes=["death", "serious_incident"],
+        jurisdictions=["CN", "EU", "US"],
     )
     reports = {r.jurisdiction: r.rule_code for r in RegulatoryReport.objects.filter(complaint=c)}
     assert reports == {"CN": "NMPA-AE-DEATH", "EU": "MDR-87-DEATH", "US": "FDA-MDR-30D-DEATH"}
@@ -86,17 +89,19 @@ def test_an_inactive_rule_is_not_applied(desk):
     rule = ReportingRule.objects.get(code="NMPA-AE-SERIOUS")
     services.change_rule(desk.actor(), rule.pk, {"active": False}, reason="Withdrawn")
     c = desk.receive()
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(DomainError) as exc:
         desk.assess(c)
     assert exc.value.code == "complaints.no_rule_matches"
 
 
 def test_not_reportable_needs_a_rationale_and_owes_no_report(desk, unchanged):
     c = desk.receive()
-    with unchanged(*TABLES), pytest.raises(Exception) as exc:
+    with unchanged(*TABLES), pytest.raises(DomainError) as exc:
         desk.assess(c, reportable=False, rationale="  ")
     assert exc.value.code == "complaints.rationale_missing"
-    done = desk.assess(c, reportable=False, event_classes=[], jurisdictions=[], rationale="Cosmetic")
+    done = desk.assess(
+        c, reportable=False, event_classes=[], jurisdictions=[], rationale="Cosmetic"
+    )
     assert done.reportable is False and not RegulatoryReport.objects.filter(complaint=c).exists()
 
 
@@ -112,7 +117,7 @@ def test_not_reportable_needs_a_rationale_and_owes_no_report(desk, unchanged):
 )
 def test_bad_assessments_are_refused_and_write_nothing(desk, unchanged, kw, code):
     c = desk.receive()
-    with unchanged(*TABLES), pytest.raises(Exception) as exc:
+    with unchanged(*TABLES), pytest.raises(DomainError) as exc:
         desk.assess(c, **kw)
     assert exc.value.code == code
     c.refresh_from_db()
@@ -121,14 +126,14 @@ def test_bad_assessments_are_refused_and_write_nothing(desk, unchanged, kw, code
 
 def test_a_complaint_is_assessed_once(desk, unchanged):
     c = desk.assess(desk.receive())
-    with unchanged(*TABLES), pytest.raises(Exception) as exc:
+    with unchanged(*TABLES), pytest.raises(DomainError) as exc:
         desk.assess(c)
     assert exc.value.code == "workflow.wrong_state"
 
 
 def test_sales_may_not_assess(desk, unchanged):
     c = desk.receive()
-    with unchanged(*TABLES), pytest.raises(Exception) as exc:
+    with unchanged(*TABLES), pytest.raises(DomainError) as exc:
         services.assess(Actor.for_user(desk.seller), c, reportable=False, rationale="x")
     assert exc.value.code == "permission_denied"
 
@@ -142,10 +147,10 @@ def test_submission_is_recorded_once_and_flagged_late(desk, unchanged):
         done = services.record_submission(
             desk.actor(), c, report.pk, authority_reference="国家监测系统 2026-0001"
         )
-        assert done.submitted_at > done.due_at
+        assert done.submitted_at is not None and done.submitted_at > done.due_at
         event = OutboxEvent.objects.filter(event_type="complaint.report.submitted").get()
         assert event.payload["late"] is True
-        with unchanged(*TABLES), pytest.raises(Exception) as exc:
+        with unchanged(*TABLES), pytest.raises(DomainError) as exc:
             services.record_submission(desk.actor(), c, report.pk)
         assert exc.value.code == "complaints.report_already_submitted"
         assert exc.value.http_status == 409
@@ -154,10 +159,10 @@ def test_submission_is_recorded_once_and_flagged_late(desk, unchanged):
 def test_submission_of_an_unknown_report_or_in_the_future_is_refused(desk, unchanged):
     c = desk.assess(desk.receive())
     report = RegulatoryReport.objects.get(complaint=c)
-    with unchanged(*TABLES), pytest.raises(Exception) as exc:
+    with unchanged(*TABLES), pytest.raises(DomainError) as exc:
         services.record_submission(desk.actor(), c, report.pk + 999)
     assert exc.value.code == "complaints.report_unknown"
-    with unchanged(*TABLES), pytest.raises(Exception) as exc:
+    with unchanged(*TABLES), pytest.raises(DomainError) as exc:
         services.record_submission(
             desk.actor(), c, report.pk, submitted_at=START + dt.timedelta(hours=1)
         )

@@ -14,8 +14,8 @@ from mederp.quality.complaints.rules import RuleTerms
 SHANGHAI = "Asia/Shanghai"
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=dt.UTC)
 
 
 def test_hours_are_elapsed_time():

@@ -54,8 +54,8 @@ def complaint_content(record: models.Model) -> dict[str, Any]:
         ],
     )
     content["product"] = record.product.code
-    content["lot"] = record.lot.number if record.lot_id else None
-    content["serial"] = record.serial.serial_number if record.serial_id else None
+    content["lot"] = record.lot.number if record.lot is not None else None
+    content["serial"] = record.serial.serial_number if record.serial is not None else None
     content["reports"] = [
         {
             "jurisdiction": r.jurisdiction,

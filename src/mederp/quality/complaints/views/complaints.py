@@ -168,7 +168,7 @@ def _post(
             request,
             _("Not recorded: check the fields.")
             + " "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            + "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()),
         )
         return redirect(back)
     try:
