@@ -66,11 +66,12 @@ def _everything() -> tuple[int, ...]:
 
 def test_demo_loads_through_the_services_with_audit_and_events():
     out = _load()
-    assert "users +9" in out and "demo:" not in out, out
+    # nine people of plant.USERS and the second QA manager the quality chapter signs with
+    assert "users +10" in out and "demo:" not in out, out
     assert User.objects.filter(username__in=["admin", "qa", "auditor"]).count() == 3
     assert AuditEntry.objects.filter(record_type="catalog.product", action="create").count() == 11
     assert OutboxEvent.objects.filter(event_type="partners.partner.created").count() == 8
-    assert OutboxEvent.objects.filter(event_type="procurement.receipt.recorded").count() == 3
+    assert OutboxEvent.objects.filter(event_type="procurement.receipt.recorded").count() == 4
     assert OutboxEvent.objects.filter(event_type="sales.order.shipped").count() == 2
     assert OutboxEvent.objects.filter(event_type="catalog.bom.approved").count() == 2
     assert OutboxEvent.objects.filter(event_type="production.workorder.closed").count() == 1
