@@ -129,9 +129,9 @@ def buy_components(plant: ProductionPlant, make_user: Any) -> dict[str, Any]:
 @pytest.fixture
 def made(production_plant: ProductionPlant, make_user: Any) -> dict[str, Any]:
     """A work order for 5 infusion sets, run to the end: every component issued (FEFO), an
-    operation with two in-process checks (one failed), one barrel scrapped, 4 good and 1 scrap
-    reported by ``operator``, completed; the output lot released by QA2 and the work order
-    closed by QA's signature ("reviewed")."""
+    operation with in-process checks (one failed, re-checked after rework and passed), one
+    barrel scrapped, 4 good and 1 scrap reported by ``operator``, completed; the output lot
+    released by QA2 and the work order closed by QA's signature ("reviewed")."""
     p = production_plant
     bought = buy_components(p, make_user)
     wo = p.work_order(quantity="5")
@@ -160,6 +160,10 @@ def made(production_plant: ProductionPlant, make_user: Any) -> dict[str, Any]:
     )
     production.record_check(
         op2, wo.pk, operation="ASSEMBLY", characteristic="Visual", result="fail", notes="scratch"
+    )
+    # Reworked and re-checked: the release gate needs the latest result of each check passed.
+    production.record_check(
+        op2, wo.pk, operation="ASSEMBLY", characteristic="Visual", result="pass", notes="rework"
     )
     lot = Lot.objects.get(product=p.part, number="P-L1")
     production.scrap_component(op, wo.pk, quantity="1", lot_id=lot.pk, reason="dropped")
@@ -207,7 +211,7 @@ def test_operators_are_listed_with_what_they_did(made, production_plant):
         "output": 2,
         "scrap": 1,
     }  # 1 lot, 5 serials, 1 untracked
-    assert activities["operator2"] == {"operation": 1, "check": 2}
+    assert activities["operator2"] == {"operation": 1, "check": 3}
 
 
 def test_checks_operations_scrap_and_yield(made):
@@ -216,6 +220,7 @@ def test_checks_operations_scrap_and_yield(made):
     assert [(c["characteristic"], c["result"]) for c in record.checks] == [
         ("泄漏测试 Leak test", "pass"),
         ("Visual", "fail"),
+        ("Visual", "pass"),
     ]
     assert record.operations[0]["operation"] == "ASSEMBLY"
     assert record.operations[0]["quantity_good"] == "4"
@@ -290,6 +295,7 @@ def test_a_lot_made_in_house_says_which_work_order_made_it(production_plant):
     sub = p.work_order(quantity="2", lot="FG-SUB")
     p.issue(sub)
     p.output(sub, "2")
+    p.complete(sub)  # final release needs the DHR complete (disposition gate)
     made_lot = Lot.objects.get(product=p.device, number="FG-SUB")
     inventory.release_lot(Actor.for_user(p.qa2), made_lot.pk, **sign(p.qa2))
     inventory.transfer(

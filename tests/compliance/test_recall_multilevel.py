@@ -84,6 +84,7 @@ def made_and_shipped(production_plant: ProductionPlant, make_user: Any) -> dict[
     order = p.work_order(lot="FG-001")
     p.issue(order)
     p.output(order, "5")
+    p.complete(order)  # final release needs the DHR complete (disposition gate)
     finished = Lot.objects.get(number="FG-001")
     inventory.release_lot(Actor.for_user(p.qa2), finished.pk, **sign(p.qa2))
     inventory.transfer(

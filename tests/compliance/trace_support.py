@@ -157,6 +157,7 @@ def make(
     order = plant.work_order(product=product, quantity=quantity, lot=lot)
     plant.issue(order, component=component, quantity=issued)
     plant.output(order, quantity)
+    plant.complete(order)  # final release needs the DHR complete (disposition gate)
     made = Lot.objects.get(product=product, number=lot)
     return order, release_and_store(plant, made, quantity, plant.fg_quarantine)
 

@@ -52,7 +52,9 @@ def test_output_never_joins_a_lot_qa_has_decided_on(production_plant, unchanged)
     p = production_plant
     order = p.work_order(lot="FG-001")
     [out] = p.output(order, "2")
-    inventory.release_lot(Actor.for_user(p.qa), out.lot_id, **sign(p.qa))
+    # Rejected: the decision open to QA while the work order runs (releasing it needs the
+    # device history record complete, quality's disposition gate).
+    inventory.reject_lot(Actor.for_user(p.qa), out.lot_id, reason="damaged", **sign(p.qa))
     with unchanged(*TABLES), pytest.raises(Exception) as refused:
         p.output(order, "1")
     assert refused.value.code == "production.output_lot_not_in_quarantine"
@@ -198,6 +200,7 @@ def _device_in_its_own_bom(p):
     )
 
 
+@pytest.mark.usefixtures("without_disposition_gate")
 def test_a_genealogy_cycle_is_refused_and_nothing_is_written(production_plant, unchanged):
     p = production_plant
     order = p.work_order(lot="FG-001")
@@ -225,6 +228,7 @@ def test_a_genealogy_cycle_is_refused_and_nothing_is_written(production_plant, u
     assert first.lot.status == "quarantine"
 
 
+@pytest.mark.usefixtures("without_disposition_gate")
 def test_a_cycle_through_another_work_order_is_refused(production_plant, unchanged):
     """A lot made from FG-001 (by a second work order) cannot go into FG-001 itself."""
     p = production_plant

@@ -17,7 +17,7 @@ class InspectionOpen(Conflict):
 
     code = "disposition.inspection_open"
     message = _(
-        "{item} cannot be {action}: the {stage} inspection {inspection} is not completed. "
+        "{item} cannot be released: the {stage} inspection {inspection} is not completed. "
         "Complete it, or have a deviation approved that waives it."
     )
 
