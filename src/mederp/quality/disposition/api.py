@@ -196,31 +196,41 @@ def approve(request: HttpRequest, deviation_id: int, payload: SignIn) -> Any:
     )
 
 
-def _end(request: HttpRequest, deviation_id: int, name: str, reason: str) -> Any:
-    def guarded(work: Any) -> Any:
-        def execute() -> tuple[int, Any]:
-            work()
-            return 200, detail_json(deviation_id)
-
-        return run_idempotent(request, {"transition": name, "reason": reason}, execute)
-
-    return services.end_deviation(
-        Actor.from_request(request), deviation_id, name, reason=reason, around=guarded
-    )
+def _ended(deviation_id: int, work: Any) -> tuple[int, Any]:
+    work()
+    return 200, detail_json(deviation_id)
 
 
 @router.post("/deviations/{deviation_id}/close", response={200: DeviationDetailOut, **ERRORS})
 @require_perm(approval.CLOSE_PERMISSION)
 def close(request: HttpRequest, deviation_id: int, payload: TransitionIn) -> Any:
     """Close an approved deviation (it served its purpose), with a reason: its waiver ends."""
-    return _end(request, deviation_id, approval.CLOSE, payload.reason)
+    fingerprint = {"transition": approval.CLOSE, "reason": payload.reason}
+    return services.end_deviation(
+        Actor.from_request(request),
+        deviation_id,
+        approval.CLOSE,
+        reason=payload.reason,
+        around=lambda work: run_idempotent(
+            request, fingerprint, lambda: _ended(deviation_id, work)
+        ),
+    )
 
 
 @router.post("/deviations/{deviation_id}/cancel", response={200: DeviationDetailOut, **ERRORS})
 @require_perm(approval.CLOSE_PERMISSION)
 def cancel(request: HttpRequest, deviation_id: int, payload: TransitionIn) -> Any:
     """Cancel a draft or approved deviation, with a reason: its waiver ends."""
-    return _end(request, deviation_id, approval.CANCEL, payload.reason)
+    fingerprint = {"transition": approval.CANCEL, "reason": payload.reason}
+    return services.end_deviation(
+        Actor.from_request(request),
+        deviation_id,
+        approval.CANCEL,
+        reason=payload.reason,
+        around=lambda work: run_idempotent(
+            request, fingerprint, lambda: _ended(deviation_id, work)
+        ),
+    )
 
 
 class GateInspectionOut(Schema):

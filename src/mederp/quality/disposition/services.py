@@ -183,9 +183,11 @@ def approve_deviation(
             deviation.approved_by_name = actor.name[:200]
             deviation.approval_signature = sig
             deviation.save(update_fields=["approved_at", "approved_by_name", "approval_signature"])
+            # The transition's own stamp, not an authoring change: the approver does not become
+            # an author of the content they signed (segregation of duties reads authors).
             audit.record(
                 actor,
-                action=audit.UPDATE,
+                action=workflow.TRANSITION,
                 instance=deviation,
                 changes={
                     "approved_at": [None, deviation.approved_at.isoformat()],
@@ -225,7 +227,7 @@ def end_deviation(
             deviation.save(update_fields=["ended_at", "ended_by_name", "end_reason"])
             audit.record(
                 actor,
-                action=audit.UPDATE,
+                action=workflow.TRANSITION,
                 instance=deviation,
                 changes={
                     "ended_at": [None, deviation.ended_at.isoformat()],
