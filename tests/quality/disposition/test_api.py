@@ -109,3 +109,14 @@ def test_the_serial_view_names_the_serial(production_plant, api_as):
     r = api_as("qa_manager").get(f"/api/v1/quality/disposition/serials/{serial.pk}").json()
     assert (r["kind"], r["number"], r["can_release"]) == ("serial", "SN-777", True)
     assert r["inspections"] == [] and r["work_orders"] == []
+
+
+def test_inventorys_release_endpoint_answers_the_gates_refusal_as_409(made, unchanged):
+    """Invariant 7: the gate's refusal is a coded 409 on the release API, nothing written."""
+    qa2 = client_for(made.plant.qa2)
+    url = f"/api/v1/inventory/lots/{made.lot.pk}/release"
+    with unchanged(*TABLES):
+        r = post(qa2, url, sign(made.plant.qa2), HTTP_IDEMPOTENCY_KEY="rel-1")
+    assert (r.status_code, r.json()["code"]) == (409, "disposition.inspection_open")
+    assert made.final.number in r.json()["message"]
+    assert r.json()["details"]["stage"] == "final"
