@@ -80,5 +80,6 @@ APPEND_ONLY_TABLES: list[str] = [
     "production_genealogyedge",
     "integration_inboundevent",
     "compliance_recallscope",
+    "inspections_inspectionresult",
 ]
 """Every append-only table; apps that add one (signatures, stock moves) register it here too."""

@@ -197,6 +197,8 @@ ROLES: dict[str, dict[str, Any]] = {
             *VIEW_MASTER_DATA,
             "inspections.view_inspection",
             "inspections.record_result",
+            # A failed result opens an NCR in the LIMS's own name (ISO 13485 §8.3).
+            "nonconformance.add_nonconformance",
             "integration.post_lims_result",
         ),
     },

@@ -219,3 +219,18 @@ def test_no_results_and_no_permission_are_refused(world, inspection, unchanged) 
         results_for(inspection),
     )
     assert error.code == "permission_denied"
+
+
+def test_results_are_append_only_in_the_database(world, inspection) -> None:
+    """A recorded result is evidence (820.80(e); AT-06): the database itself refuses to change
+    or delete it; a correction is a new result with a reason."""
+    from django.db import DatabaseError, transaction
+
+    services.record_results(qc(world), inspection.pk, results_for(inspection))
+    result = InspectionResult.objects.filter(inspection=inspection).first()
+    assert result is not None
+    with pytest.raises(DatabaseError), transaction.atomic():
+        InspectionResult.objects.filter(pk=result.pk).update(reason="tidied")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        InspectionResult.objects.filter(pk=result.pk).delete()
+    assert InspectionResult.objects.filter(pk=result.pk).exists()

@@ -29,6 +29,8 @@ COMPANY = "苏州示例医疗科技有限公司"
 USERS = (
     ("admin", "系统管理员 Admin", "administrator"),
     ("qa", "质量经理 王芳 (QA)", "qa_manager"),
+    # A second QA manager: the author of a supplier evaluation may not approve it.
+    ("qa2", "质量主管 李华 (QA)", "qa_manager"),
     ("qc", "质检员 李强 (QC)", "qc_inspector"),
     ("wh", "仓管员 赵敏 (Warehouse)", "warehouse"),
     ("buyer", "采购员 陈刚 (Purchasing)", "purchasing"),

@@ -63,7 +63,7 @@ from mederp.ui.demo.story import (
     release_and_put_away,
 )
 
-QA2 = ("qa2", "质量主管 李华 (QA)", "qa_manager")
+QA2 = next(user for user in plant.USERS if user[0] == "qa2")
 PO_NEEDLES = "注射针第二供应商首批采购（演示）"
 NEEDLE_SUPPLIER = "SUP-003"
 NEEDLES_PASSED = "NDL2612B"

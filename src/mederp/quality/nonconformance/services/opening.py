@@ -17,6 +17,7 @@ from mederp.core.errors import NotFound
 from mederp.core.services import authorize
 from mederp.inventory import services as inventory
 from mederp.inventory.models import Balance, Lot, Serial, StockStatus
+from mederp.inventory.rules import normal
 from mederp.partners.models import Partner
 from mederp.quality.nonconformance import errors, events
 from mederp.quality.nonconformance.models import (
@@ -63,6 +64,9 @@ def _quantity(value: Any, label: str) -> Decimal:
         raise errors.ItemQuantityInvalid(
             item=label, quantity=str(value), field="quantity"
         ) from None
+    # Stored quantities carry six places ("40.000000"): judge the value, not its notation.
+    if q.is_finite():
+        q = normal(q)
     if not q.is_finite() or q <= 0 or q.as_tuple().exponent < -3:  # type: ignore[operator]
         raise errors.ItemQuantityInvalid(item=label, quantity=str(value), field="quantity")
     return q
