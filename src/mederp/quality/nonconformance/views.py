@@ -22,7 +22,7 @@ from mederp.core.workflow_views import Action, sign_form, transition_page
 from mederp.identity.credentials import signing_needs_totp
 from mederp.identity.models import User
 from mederp.inventory.models import Lot, Serial
-from mederp.quality.nonconformance import selectors, services
+from mederp.quality.nonconformance import display, selectors, services
 from mederp.quality.nonconformance.forms import (
     DispositionForm,
     InvestigationForm,
@@ -117,7 +117,7 @@ def _detail(
         "nonconformance/ncr_detail.html",
         {
             "ncr": ncr,
-            "items": selectors.items_of(ncr),
+            "items": display.item_rows(selectors.items_of(ncr)),
             "signatures": signatures.signatures_for(ncr),
             "can_investigate": user.has_perm(INVESTIGATE_PERMISSION)
             and ncr.state in ("open", "investigating"),
