@@ -96,6 +96,11 @@ AREAS: tuple[NavArea, ...] = (
                 _("Inspection plans"), "inspections:plan_list", "inspections.view_inspectionplan"
             ),
             NavItem(
+                _("Deviations and lot disposition"),
+                "disposition:deviation_list",
+                "disposition.view_deviation",
+            ),
+            NavItem(
                 _("Nonconformance (NCR)"),
                 "nonconformance:ncr_list",
                 "nonconformance.view_nonconformance",

@@ -131,3 +131,13 @@ def test_a_bad_request_on_the_form_shows_the_coded_error(made):
     assert page.status_code == 200
     assert "Name the inspection the deviation waives, or its stage." in page.content.decode()
     assert not Deviation.objects.exists()
+
+
+def test_the_inventory_lot_page_links_to_the_lot_disposition_page(made, make_user):
+    """QA reaches the gate's reasons from the lot itself; a warehouse clerk without the
+    disposition permission sees no link."""
+    target = reverse("disposition:lot_disposition", args=[made.lot.pk])
+    lot_page = reverse("inventory:lot_detail", args=[made.lot.pk])
+    assert target in client_for(made.plant.qa).get(lot_page).content.decode()
+    clerk = client_for(make_user("lot-page-clerk", "warehouse"))
+    assert target not in clerk.get(lot_page).content.decode()
