@@ -1,6 +1,7 @@
 """The demo plant's logins (shared/DEMO.md): "MFA enrolment shown on first login where
-required" (AC-04) stays true for admin; qa's authenticator was enrolled by the demo, so qa is
-asked for a code; `mederp demo --logins` says so truthfully and prints qa's key."""
+required" (AC-04) stays true for admin; qa's and qa2's authenticators were enrolled by the demo
+(both sign), so they are asked for a code; `mederp demo --logins` says so truthfully and prints
+their keys."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def test_logins_say_who_sets_up_an_authenticator_at_first_sign_in():
     lines = out.getvalue().splitlines()
     enrols = [line.split()[0] for line in lines if line.endswith(" *")]
     enrolled = [line.split()[0] for line in lines if line.endswith(" **")]
-    assert enrols == ["admin"] and enrolled == ["qa"]
+    assert enrols == ["admin"] and enrolled == ["qa", "qa2"]
     assert any("two-factor authentication (TOTP)" in line for line in lines)
     assert demo.DEMO_PASSWORD in out.getvalue()
 
