@@ -30,9 +30,12 @@ def _goes_through_guard(handler) -> bool:  # type: ignore[no-untyped-def]
     module_globals = getattr(handler, "__globals__", {})
     for name in set(re.findall(r"\b(_?[a-z][a-z0-9_]*)\(", source)):
         helper = module_globals.get(name)
-        if inspect.isfunction(helper) and helper.__module__ == handler.__module__:
-            if "run_idempotent(" in inspect.getsource(helper):
-                return True
+        if (
+            inspect.isfunction(helper)
+            and helper.__module__ == handler.__module__
+            and "run_idempotent(" in inspect.getsource(helper)
+        ):
+            return True
     return False
 
 

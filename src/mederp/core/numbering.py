@@ -13,8 +13,8 @@ while it is still 31 December in UTC.
 Prefixes in use (one table, so each belongs to one document type): ``SO`` sales order, ``SH``
 shipment, ``RT`` sales return (sales); ``PO`` purchase order (procurement); ``WO`` work order
 (production); ``RC`` recall (compliance); ``IN`` inspection, ``DV`` deviation, ``NC``
-nonconformance, ``CA`` CAPA, ``CP`` complaint, ``SE`` supplier evaluation (quality). Receipts (``GR00000042``) are numbered from their
-primary key and take no counter.
+nonconformance, ``CA`` CAPA, ``CP`` complaint, ``SE`` supplier evaluation (quality). Receipts
+(``GR00000042``) are numbered from their primary key and take no counter.
 
 This module is the counter row's lock site (STYLE rule 5): a document's service takes it at the
 point its own lock order names (sales and production last, procurement and compliance first).

@@ -4,10 +4,10 @@ approval, refusals as coded JSON, deny by default (ISO 13485 §7.4.1; CN-21; inv
 from __future__ import annotations
 
 from django.test import Client
-from tests.procurement.conftest import sign
 
 from mederp.partners.models import Partner
 from mederp.quality.suppliers.models import SupplierEvaluation
+from tests.procurement.conftest import sign
 
 BASE = "/api/v1/quality/suppliers"
 

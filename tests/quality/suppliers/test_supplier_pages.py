@@ -4,10 +4,10 @@ detail with the sign dialog, approval from the sign page (ISO 13485 §7.4.1; CN-
 from __future__ import annotations
 
 from django.test import Client
-from tests.signing_support import PASSWORD, code, later
 
 from mederp.partners.models import Partner
 from mederp.quality.suppliers.models import SupplierEvaluation
+from tests.signing_support import PASSWORD, code, later
 
 
 def browser(user, lang: str = "en") -> Client:
