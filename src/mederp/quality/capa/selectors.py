@@ -147,3 +147,23 @@ def active_user(user_id: int | None) -> Any:
     if user_id is None:
         return None
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+def linked_to(kind: str, ref_id: int, *, also: tuple[int | None, ...] = ()) -> list[Capa]:
+    """The CAPAs linked to the record ``(kind, ref_id)`` (an NCR, a complaint, a recall), oldest
+    first, each with ``overdue`` set. ``CapaLink`` rows are the source of truth (opening a CAPA
+    from an NCR writes only the link); ``also`` adds CAPAs the other record names itself (an
+    NCR's ``capa_id``, a complaint's ``capa_id``)."""
+    wanted = Q(links__kind=kind, links__ref_id=ref_id)
+    named = [pk for pk in also if pk is not None]
+    if named:
+        wanted |= Q(pk__in=named)
+    rows = list(Capa.objects.filter(wanted).distinct().order_by("pk"))
+    late = set(
+        Capa.objects.filter(pk__in=[c.pk for c in rows])
+        .filter(overdue_q())
+        .values_list("pk", flat=True)
+    )
+    for capa in rows:
+        capa.overdue = capa.pk in late  # type: ignore[attr-defined]
+    return rows

@@ -22,6 +22,7 @@ from mederp.core.workflow_views import Action, sign_form, transition_page
 from mederp.identity.credentials import signing_needs_totp
 from mederp.identity.models import User
 from mederp.inventory.models import Lot, Serial
+from mederp.quality.capa import selectors as capa_selectors
 from mederp.quality.nonconformance import display, selectors, services
 from mederp.quality.nonconformance.forms import (
     DispositionForm,
@@ -135,6 +136,12 @@ def _detail(
             ),
             "disposition_form": disposition or DispositionForm(needs_totp=needs_totp(request)),
             "close_action": _close_action(request, ncr),
+            # CapaLink rows are the source of truth (opening a CAPA from here writes only the
+            # link); the investigation's CAPA id is shown too (QE-07).
+            "capas": capa_selectors.linked_to("ncr", ncr.pk, also=(ncr.capa_id,)),
+            "open_capa_url": reverse("capa:capa_open") + f"?ncr={ncr.pk}"
+            if user.has_perm("capa.add_capa")
+            else "",
         },
     )
 
