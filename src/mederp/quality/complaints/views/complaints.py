@@ -23,6 +23,7 @@ from mederp.core.viewperms import requires
 from mederp.core.workflow_views import actions_for, transition_page
 from mederp.identity.credentials import signing_needs_totp
 from mederp.identity.models import User
+from mederp.quality.capa import selectors as capa_selectors
 from mederp.quality.complaints import rules, selectors, services
 from mederp.quality.complaints.forms import (
     AssessForm,
@@ -137,6 +138,8 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submission_form": SubmissionForm(),
             "ncr_form": NcrForm(),
             "capa_form": CapaForm(initial={"title": f"{c.number}: {c.product.code}"}),
+            # The complaint's own CAPA and any CAPA linked to it from the CAPA side (QE-07).
+            "capas": capa_selectors.linked_to("complaint", c.pk, also=(c.capa_id,)),
             "recall_form": RecallLinkForm(),
             "signatures": signatures.signatures_for(c),
             "history": record_history("complaints.complaint", c.pk),
