@@ -315,9 +315,11 @@ class CompleteIn(StrictIn):
 @router.post(
     "/capas/{capa_id}/actions/{action_id}/complete", response={200: CapaDetailOut, **ERRORS}
 )
-@require_perm(CHANGE)
+@require_perm(VIEW)
 def complete_action(request: HttpRequest, capa_id: int, action_id: int, payload: CompleteIn) -> Any:
-    """Record an action done, with its evidence; a second completion is refused
+    """Record an action done, with its evidence. Open to the action's owner (who needs only
+    ``capa.view_capa``) and to QA (``capa.change_capa``); anyone else is refused
+    (``capa.not_action_owner``, 403). A second completion is refused
     (``capa.action_already_done``, 409)."""
 
     def work() -> int:

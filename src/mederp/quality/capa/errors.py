@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from mederp.core.errors import Conflict, NotFound, ValidationFailed
+from mederp.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
 class CapaNotFound(NotFound):
@@ -40,6 +40,14 @@ class LinkTargetNotFound(ValidationFailed):
 class LinkDuplicate(Conflict):
     code = "capa.link_duplicate"
     message = _("{capa} is already linked to {kind} {ref}.")
+
+
+class NotActionOwner(PermissionDenied):
+    code = "capa.not_action_owner"
+    message = _(
+        "Action {action_id} of {capa} is owned by {owner}: only its owner or QA (who may "
+        "change CAPAs) can complete it."
+    )
 
 
 class ActionAlreadyDone(Conflict):

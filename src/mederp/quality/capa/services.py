@@ -27,6 +27,7 @@ from mederp.quality.capa.errors import (
     LinkDuplicate,
     NewActionNeeded,
     NoActions,
+    NotActionOwner,
 )
 from mederp.quality.capa.links import ResolvedLink, resolve
 from mederp.quality.capa.locks import lock_action, lock_capa
@@ -73,6 +74,11 @@ def _require_state(capa: Capa, operation: str, *allowed: str) -> None:
 
 def _user_of(actor: Actor) -> Any:
     return actor.user if actor.kind == "user" else None
+
+
+def _owner_name(action: CapaAction) -> str:
+    owner = action.owner
+    return str(owner.get_full_name() or owner.get_username())
 
 
 def _save_link(actor: Actor, capa: Capa, link: ResolvedLink) -> CapaLink:
@@ -261,12 +267,29 @@ def add_action(
     return action
 
 
+CHANGE_PERMISSION = "capa.change_capa"
+
+
+def may_complete(actor_or_user: Any, action: CapaAction) -> bool:
+    """Whether this actor (or user) may complete ``action``: QA (``capa.change_capa``) or the
+    action's owner, who is usually not QA (a production supervisor, a buyer)."""
+    user = actor_or_user.user if isinstance(actor_or_user, Actor) else actor_or_user
+    if actor_or_user.has_perm(CHANGE_PERMISSION):
+        return True
+    return user is not None and user.pk is not None and user.pk == action.owner_id
+
+
 def complete_action(actor: Actor, capa_id: int, action_id: int, *, evidence: str) -> CapaAction:
-    """Record an action as done, once, with its evidence (ISO 13485 §8.5.2 e))."""
+    """Record an action as done, once, with its evidence (ISO 13485 §8.5.2 e)).
+
+    Allowed to QA (``capa.change_capa``) and to the action's owner; anyone else is refused
+    (``capa.not_action_owner``, 403) with nothing written."""
     text = _required(evidence, "Evidence", "evidence")
     with transaction.atomic():
         capa = lock_capa(capa_id)
         action = lock_action(capa, action_id)
+        if not may_complete(actor, action):
+            raise NotActionOwner(capa=capa.number, action_id=action.pk, owner=_owner_name(action))
         if action.done_at is not None:
             raise ActionAlreadyDone(
                 capa=capa.number, action_id=action.pk, done_at=action.done_at.isoformat()

@@ -138,6 +138,11 @@ def capa_detail(request: HttpRequest, pk: int) -> HttpResponse:
         CapaState.IMPLEMENTING,
         CapaState.VERIFYING,
     )
+    completable = capa.state == CapaState.IMPLEMENTING
+    for action in capa.action_rows:  # type: ignore[attr-defined]
+        action.can_complete = (  # the owner or QA (services.may_complete)
+            completable and action.done_at is None and services.may_complete(request.user, action)
+        )
     return render(
         request,
         "capa/capa_detail.html",
@@ -229,7 +234,7 @@ def capa_action_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requires(CHANGE)
+@requires(VIEW)  # the action's owner (often not QA) completes it: the service decides
 @require_POST
 def capa_action_complete(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
     return _step(
