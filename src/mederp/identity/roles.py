@@ -102,6 +102,8 @@ ROLES: dict[str, dict[str, Any]] = {
             "sales.add_salesreturn",
             # Dispositions of nonconforming stock are carried out in the warehouse.
             "nonconformance.view_*",
+            # CAPA actions are owned by whoever must act; owners complete their own.
+            "capa.view_*",
         ),
     },
     "outbound_reviewer": {
@@ -123,6 +125,7 @@ ROLES: dict[str, dict[str, Any]] = {
             # Buyers see the supplier scorecards and the NCRs against their suppliers.
             "supplier_quality.view_*",
             "nonconformance.view_*",
+            "capa.view_*",
         ),
     },
     "sales": {
@@ -156,6 +159,7 @@ ROLES: dict[str, dict[str, Any]] = {
             "production.change_workorder",
             "production.release_workorder",
             "compliance.view_*",
+            "capa.view_*",
         ),
     },
     "production": {
@@ -173,6 +177,7 @@ ROLES: dict[str, dict[str, Any]] = {
             "inspections.record_result",
             "nonconformance.view_*",
             "nonconformance.add_nonconformance",
+            "capa.view_*",
         ),
     },
     "mes_client": {
