@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mederp.inventory.models.locations import Location
 
@@ -35,11 +36,12 @@ class StockStatus(models.TextChoices):
     """Status of a lot or serial (TR-04). "Expired" is not stored: it is computed from the expiry
     date against today and blocks like the others. Only ``released`` stock is available."""
 
-    QUARANTINE = "quarantine", _("Quarantine")
-    RELEASED = "released", _("Released")
-    REJECTED = "rejected", _("Rejected")
-    ON_HOLD = "on_hold", _("On hold")
-    RECALLED = "recalled", _("Recalled")
+    # A context of their own: "Quarantine" and "Rejected" are also zones (待验区, 不合格品区).
+    QUARANTINE = "quarantine", pgettext_lazy("stock status", "Quarantine")
+    RELEASED = "released", pgettext_lazy("stock status", "Released")
+    REJECTED = "rejected", pgettext_lazy("stock status", "Rejected")
+    ON_HOLD = "on_hold", pgettext_lazy("stock status", "On hold")
+    RECALLED = "recalled", pgettext_lazy("stock status", "Recalled")
 
 
 class Lot(models.Model):
