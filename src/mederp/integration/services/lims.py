@@ -19,20 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
-from mederp.core import audit, canonical, clock
 from mederp.core.actors import Actor
 from mederp.core.services import authorize
 from mederp.integration.errors import (
     AmbiguousInspection,
-    EventIdReused,
     InspectionNotNamed,
     UnknownInspection,
 )
-from mederp.integration.locks import lock_event
-from mederp.integration.models import EventSource, InboundEvent, InboundEventStatus
-from mederp.integration.services.mes import CREATED, REPLAYED, Received, body_sha256
+from mederp.integration.models import EventSource, InboundEventStatus
+from mederp.integration.services.inbound import Received, receive_once
 from mederp.quality.inspections import services as inspections
 from mederp.quality.inspections.models import Inspection, InspectionState
 
@@ -89,80 +84,46 @@ def receive_lims_result(
     Refusals raise the coded error of whoever refused (integration, inspections, NCR) and write
     nothing."""
     authorize(actor, PERMISSION)
-    digest = body_sha256(body)
-    try:
-        with transaction.atomic():
-            lock_event(LIMS, result_id)
-            stored = _stored(result_id, digest)
-            if stored is not None:
-                return stored
-            target = find_inspection(number=inspection, lot=lot, product=product, stage=stage)
-            inspections.record_results(
-                actor,
-                target.pk,
-                [
-                    inspections.ResultInput(
-                        characteristic=characteristic,
-                        value=value,
-                        passed=passed,
-                        text=text,
-                        count_tested=count_tested,
-                        external_id=result_id,
-                        reason=reason,
-                    )
-                ],
-                source="lims",
-            )
-            target.refresh_from_db()
-            recorded = target.results.get(source="lims", external_id=result_id)
-            received_at = clock.now()
-            response = {
-                "result_id": result_id,
-                "status": InboundEventStatus.PROCESSED.value,
-                "inspection": target.number,
-                "inspection_id": target.pk,
-                "inspection_state": target.state,
-                "inspection_result": target.result,
-                "ncr_id": target.ncr_id,
-                "characteristic": recorded.characteristic.name,
-                "passed": recorded.passed,
-                "received_at": canonical.to_json_value(received_at),
-            }
-            with transaction.atomic():
-                event = InboundEvent.objects.create(
-                    source=LIMS,
-                    event_id=result_id,
-                    event_type=EVENT_TYPE,
-                    body_sha256=digest,
-                    body=body,
-                    work_order_number=target.number,
-                    occurred_at=occurred_at,
-                    received_at=received_at,
-                    status=InboundEventStatus.PROCESSED,
-                    status_code=CREATED,
-                    response=response,
-                    principal=actor.user,
-                    principal_name=actor.name[:200],
-                    request_id=actor.request_id[:64],
+
+    def effect() -> tuple[str, dict[str, Any]]:
+        target = find_inspection(number=inspection, lot=lot, product=product, stage=stage)
+        inspections.record_results(
+            actor,
+            target.pk,
+            [
+                inspections.ResultInput(
+                    characteristic=characteristic,
+                    value=value,
+                    passed=passed,
+                    text=text,
+                    count_tested=count_tested,
+                    external_id=result_id,
+                    reason=reason,
                 )
-            audit.record_create(actor, event)
-            return Received(CREATED, response, replayed=False)
-    except IntegrityError:
-        stored = _stored(result_id, digest)
-        if stored is None:
-            raise
-        return stored
-
-
-def _stored(result_id: str, digest: str) -> Received | None:
-    stored = InboundEvent.objects.filter(source=LIMS, event_id=result_id).first()
-    if stored is None:
-        return None
-    if stored.body_sha256 != digest:
-        raise EventIdReused(
-            event_id=result_id,
-            event_type=stored.event_type,
-            work_order=stored.work_order_number,
-            field="result_id",
+            ],
+            source="lims",
         )
-    return Received(REPLAYED, stored.response, replayed=True)
+        target.refresh_from_db()
+        recorded = target.results.get(source="lims", external_id=result_id)
+        return target.number, {
+            "result_id": result_id,
+            "status": InboundEventStatus.PROCESSED.value,
+            "inspection": target.number,
+            "inspection_id": target.pk,
+            "inspection_state": target.state,
+            "inspection_result": target.result,
+            "ncr_id": target.ncr_id,
+            "characteristic": recorded.characteristic.name,
+            "passed": recorded.passed,
+        }
+
+    return receive_once(
+        actor,
+        source=LIMS,
+        event_id=result_id,
+        event_type=EVENT_TYPE,
+        occurred_at=occurred_at,
+        body=body,
+        effect=effect,
+        id_field="result_id",
+    )

@@ -18,23 +18,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
 from mederp.catalog.models import Product
-from mederp.core import audit, canonical, clock
 from mederp.core.actors import Actor
 from mederp.core.services import authorize
 from mederp.integration.errors import (
     ComponentNotNamed,
-    EventIdReused,
     UnknownComponent,
     UnknownWorkOrder,
 )
-from mederp.integration.locks import lock_event
-from mederp.integration.models import EventSource, InboundEvent, InboundEventStatus
+from mederp.integration.models import EventSource, InboundEventStatus
+from mederp.integration.services.inbound import Received, receive_once
 from mederp.inventory.models import Lot, Serial
 from mederp.inventory.rules import normal
 from mederp.production import services as production
@@ -54,23 +49,7 @@ OPERATION_COMPLETED = "operation_completed"
 MATERIAL_CONSUMED = "material_consumed"
 OUTPUT_REPORTED = "output_reported"
 EVENT_TYPES = (OPERATION_COMPLETED, MATERIAL_CONSUMED, OUTPUT_REPORTED)
-CREATED, REPLAYED = 201, 200
 MAX_EVENT_ID = 64
-
-
-@dataclass(frozen=True)
-class Received:
-    """The answer to one delivery: the stored status and JSON, and whether it was a replay."""
-
-    status_code: int
-    response: dict[str, Any]
-    replayed: bool
-
-
-def body_sha256(body: dict[str, Any]) -> str:
-    """SHA-256 of the body's canonical JSON (sorted keys, no whitespace): key order and spacing
-    do not make two deliveries different."""
-    return hashlib.sha256(canonical.dumps(body).encode()).hexdigest()
 
 
 def receive_mes_event(
@@ -87,66 +66,30 @@ def receive_mes_event(
     stored), ``data`` its typed ``data`` part. Refusals raise the coded error of whoever refused
     (integration, production, inventory, barcodes) and write nothing."""
     authorize(actor, PERMISSION)
-    digest = body_sha256(body)
-    try:
-        with transaction.atomic():
-            lock_event(MES, event_id)
-            stored = _stored(event_id, digest)
-            if stored is not None:
-                return stored
-            order = WorkOrder.objects.filter(number=work_order).first()
-            if order is None:
-                raise UnknownWorkOrder(work_order=work_order, field="work_order")
-            records = HANDLERS[event_type](actor, order, event_id, data)
-            received_at = clock.now()
-            response = {
-                "event_id": event_id,
-                "type": event_type,
-                "status": InboundEventStatus.PROCESSED.value,
-                "work_order": order.number,
-                "work_order_id": order.pk,
-                "received_at": canonical.to_json_value(received_at),
-                **records,
-            }
-            with transaction.atomic():
-                event = InboundEvent.objects.create(
-                    source=MES,
-                    event_id=event_id,
-                    event_type=event_type,
-                    body_sha256=digest,
-                    body=body,
-                    work_order_number=order.number,
-                    occurred_at=occurred_at,
-                    received_at=received_at,
-                    status=InboundEventStatus.PROCESSED,
-                    status_code=CREATED,
-                    response=response,
-                    principal=actor.user,
-                    principal_name=actor.name[:200],
-                    request_id=actor.request_id[:64],
-                )
-            audit.record_create(actor, event)
-            return Received(CREATED, response, replayed=False)
-    except IntegrityError:
-        # Only if the lock was bypassed (a row written by other means): the index decides.
-        stored = _stored(event_id, digest)
-        if stored is None:
-            raise
-        return stored
 
+    def effect() -> tuple[str, dict[str, Any]]:
+        order = WorkOrder.objects.filter(number=work_order).first()
+        if order is None:
+            raise UnknownWorkOrder(work_order=work_order, field="work_order")
+        records = HANDLERS[event_type](actor, order, event_id, data)
+        return order.number, {
+            "event_id": event_id,
+            "type": event_type,
+            "status": InboundEventStatus.PROCESSED.value,
+            "work_order": order.number,
+            "work_order_id": order.pk,
+            **records,
+        }
 
-def _stored(event_id: str, digest: str) -> Received | None:
-    stored = InboundEvent.objects.filter(source=MES, event_id=event_id).first()
-    if stored is None:
-        return None
-    if stored.body_sha256 != digest:
-        raise EventIdReused(
-            event_id=event_id,
-            event_type=stored.event_type,
-            work_order=stored.work_order_number,
-            field="event_id",
-        )
-    return Received(REPLAYED, stored.response, replayed=True)
+    return receive_once(
+        actor,
+        source=MES,
+        event_id=event_id,
+        event_type=event_type,
+        occurred_at=occurred_at,
+        body=body,
+        effect=effect,
+    )
 
 
 def sub_event_id(event_id: str, suffix: str) -> str:
