@@ -97,3 +97,16 @@ def test_the_author_sees_the_refusal_on_the_sign_page(quality):
     assert r.status_code == 200
     assert "signatures.sod_author_cannot_approve" in r.content.decode()
     assert SupplierEvaluation.objects.get(pk=ev.pk).state == "draft"
+
+
+def test_the_status_badge_names_the_gsp_word_once_in_either_language():
+    """合格 / 有条件合格 / 不合格 beside the English word, never twice on a Chinese page."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        zh = render_to_string("supplier_quality/_status_badge.html", {"status": "conditional"})
+    with translation.override("en"):
+        en = render_to_string("supplier_quality/_status_badge.html", {"status": "conditional"})
+    assert zh.count("有条件合格") == 1
+    assert "conditional" in en and en.count("有条件合格") == 1
