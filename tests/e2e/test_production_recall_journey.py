@@ -1,6 +1,6 @@
 """Issue 5 §7 in a real browser, person by person, each in their own browser: the planner plans
 and releases a work order → the operator issues the component by scanning its GS1 label (with
-its group separator) and reports output → QA (qa2) releases the output lot by signature → it is
+its group separator), reports output and completes the order → QA (qa2) releases the output lot by signature → it is
 shipped to a hospital → QA (qa) reads the device history record and downloads its PDF
 (21 CFR 820.184; 11.10(b), 11.50), traces forward from the component lot to the hospital
 (TR-01, RC-04), opens a recall on that lot by signature with password and authenticator code
@@ -150,6 +150,11 @@ def test_work_order_scan_output_dhr_trace_recall(
     shot(operator, "production-06-output-reported")
     output = Lot.objects.get(product=plant.device, number=OUTPUT_LOT)
     assert output.status == "quarantine"
+    # The operator reports the order done: a made lot is released only once its device
+    # history record is complete (the disposition gate, 820.184).
+    step(operator, "complete")
+    operator.locator("form[action$='/workflow/complete/']").wait_for(state="detached")
+    assert WorkOrder.objects.get().state == "completed"
 
     # 3. QA (qa2, who made nothing) releases the output lot by signature on the lot's page.
     qa2 = people("qa2")
