@@ -1,8 +1,8 @@
-"""Issue 5 §7 in a real browser, person by person, each in their own browser: the planner plans
-and releases a work order → the operator issues the component by scanning its GS1 label (with
-its group separator), reports output and completes the order → QA (qa2) releases the output lot by signature → it is
-shipped to a hospital → QA (qa) reads the device history record and downloads its PDF
-(21 CFR 820.184; 11.10(b), 11.50), traces forward from the component lot to the hospital
+"""Issue 5 §7 in a real browser, person by person, each in their own browser: the planner plans and
+releases a work order → the operator issues the component by scanning its GS1 label (with its
+group separator), reports output and completes the order → QA (qa2) releases the output lot by
+signature → it is shipped to a hospital → QA (qa) reads the device history record and downloads
+its PDF (21 CFR 820.184; 11.10(b), 11.50), traces forward from the component lot to the hospital
 (TR-01, RC-04), opens a recall on that lot by signature with password and authenticator code
 (RC-01, RC-02; ES-09) and downloads the consignee list as CSV and XLSX (RC-04).
 
