@@ -128,3 +128,12 @@ def test_the_rules_page_lists_the_seeded_rules_and_qa_edits_one(desk):
     rule.refresh_from_db()
     assert rule.deadline_amount == 5 and rule.version == 2
     assert browser(desk.seller).get(url).status_code == 403
+
+
+def test_the_assessed_event_classes_read_as_words_not_codes(desk):
+    c = desk.assess(desk.receive(), event_classes=["serious_injury"])
+    detail = reverse("complaints:complaint_detail", args=[c.pk])
+    english = browser(desk.qa).get(detail).content.decode()
+    chinese = browser(desk.qa, "zh-hans").get(detail).content.decode()
+    assert "serious injury" in english and "serious_injury</dd>" not in english
+    assert "严重伤害" in chinese

@@ -146,3 +146,11 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.number or str(_("new complaint"))
+
+    def event_class_labels(self) -> list[str]:
+        """The assessed event classes in the reader's language (codes kept as they are)."""
+        from mederp.quality.complaints.models.reporting import EventClass
+
+        return [
+            str(EventClass(c).label) if c in EventClass.values else c for c in self.event_classes
+        ]
