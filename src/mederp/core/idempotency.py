@@ -109,6 +109,19 @@ def _replay(principal: str, key: str, fingerprint: str) -> JsonResponse:
     return response
 
 
+def session_key(request: HttpRequest) -> str | None:
+    """The session a signed API call rides on (None for a bearer key): the signing service asks
+    for the authenticator code once per session (ES-09)."""
+    session = getattr(request, "session", None)
+    return getattr(session, "session_key", None)
+
+
+def replay_lost() -> tuple[int, Any]:
+    """The work of a signed call answered before (:func:`answered`) whose stored answer was
+    purged in between: nothing to replay, so the client is asked to retry (409)."""
+    raise Conflict()
+
+
 def purge_expired() -> int:
     """Forget keys older than the retention window (at least 24 hours)."""
     hours = max(24, settings.MEDERP_IDEMPOTENCY_TTL_HOURS)

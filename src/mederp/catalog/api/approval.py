@@ -17,13 +17,8 @@ from mederp.catalog.api.products import ProductDetailOut, _product, product_body
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.errors import Conflict
-from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.idempotency import answered, run_idempotent, session_key
 from mederp.core.schemas import ERRORS, SignIn, TransitionIn
-
-
-def _session_key(request: HttpRequest) -> str | None:
-    session = getattr(request, "session", None)
-    return getattr(session, "session_key", None)
 
 
 def _already_answered() -> tuple[int, Any]:
@@ -62,7 +57,7 @@ def _transition(
         reason=reason,
         password=getattr(payload, "password", None),
         totp=getattr(payload, "totp", None),
-        session_key=_session_key(request),
+        session_key=session_key(request),
         around=guarded,
     )
 

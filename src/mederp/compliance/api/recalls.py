@@ -23,8 +23,7 @@ from mederp.compliance.models import Recall, RecallItem, RecallLine
 from mederp.core import signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
-from mederp.core.errors import Conflict
-from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
 from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.inventory.rules import normal
 
@@ -186,7 +185,7 @@ def open_recall(request: HttpRequest, payload: OpenIn) -> Any:
     ``compliance.recall_reason_missing``, a wrong password or TOTP (``identity.*``)."""
     fingerprint = payload.model_dump(mode="json", exclude={"password", "totp"})
     if answered(request):
-        return run_idempotent(request, fingerprint, _replayed)
+        return run_idempotent(request, fingerprint, replay_lost)
 
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:
@@ -204,19 +203,9 @@ def open_recall(request: HttpRequest, payload: OpenIn) -> Any:
         decision_date=payload.decision_date,
         password=payload.password,
         totp=payload.totp,
-        session_key=_session_key(request),
+        session_key=session_key(request),
         around=guarded,
     )
-
-
-def _replayed() -> tuple[int, Any]:
-    # Only reached if the stored response was purged in between: ask the client to retry.
-    raise Conflict()
-
-
-def _session_key(request: HttpRequest) -> str | None:
-    session = getattr(request, "session", None)
-    return getattr(session, "session_key", None)
 
 
 @router.get("/recalls/{recall_id}", response={200: RecallDetailOut, **ERRORS})
@@ -448,7 +437,7 @@ def close(request: HttpRequest, recall_id: int, payload: SignIn) -> Any:
     while a consignee is not notified (``compliance.recall_not_notified``)."""
     fingerprint = {"transition": "close", "reason": payload.reason}
     if answered(request):
-        return run_idempotent(request, fingerprint, _replayed)
+        return run_idempotent(request, fingerprint, replay_lost)
 
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:
@@ -463,7 +452,7 @@ def close(request: HttpRequest, recall_id: int, payload: SignIn) -> Any:
         password=payload.password,
         totp=payload.totp,
         reason=payload.reason,
-        session_key=_session_key(request),
+        session_key=session_key(request),
         around=guarded,
     )
 

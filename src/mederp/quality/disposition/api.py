@@ -20,8 +20,7 @@ from pydantic import Field
 from mederp.core import signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
-from mederp.core.errors import Conflict
-from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
 from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, TransitionIn, signature_body
 from mederp.inventory.models import Lot, Serial
 from mederp.quality.disposition import approval, gates, selectors, services
@@ -159,16 +158,6 @@ def get_deviation(request: HttpRequest, deviation_id: int) -> Any:
     return detail_json(deviation_id)
 
 
-def _replayed() -> tuple[int, Any]:
-    # Only reached if the stored response was purged in between: ask the client to retry.
-    raise Conflict()
-
-
-def _session_key(request: HttpRequest) -> str | None:
-    session = getattr(request, "session", None)
-    return getattr(session, "session_key", None)
-
-
 @router.post("/deviations/{deviation_id}/approve", response={200: DeviationDetailOut, **ERRORS})
 @require_perm(approval.APPROVE_PERMISSION)
 def approve(request: HttpRequest, deviation_id: int, payload: SignIn) -> Any:
@@ -176,7 +165,7 @@ def approve(request: HttpRequest, deviation_id: int, payload: SignIn) -> Any:
     (``signatures.sod_author_cannot_approve``); wrong state: ``workflow.wrong_state`` (409)."""
     fingerprint = {"transition": approval.APPROVE, "reason": payload.reason}
     if answered(request):
-        return run_idempotent(request, fingerprint, _replayed)
+        return run_idempotent(request, fingerprint, replay_lost)
 
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:
@@ -191,7 +180,7 @@ def approve(request: HttpRequest, deviation_id: int, payload: SignIn) -> Any:
         password=payload.password,
         totp=payload.totp,
         reason=payload.reason,
-        session_key=_session_key(request),
+        session_key=session_key(request),
         around=guarded,
     )
 

@@ -18,8 +18,7 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr
 from mederp.core import signatures, workflow
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
-from mederp.core.errors import Conflict
-from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
 from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.inventory.rules import normal
 from mederp.quality.inspections import selectors, services
@@ -256,7 +255,7 @@ def approve_plan(request: HttpRequest, plan_id: int, payload: SignIn) -> Any:
     ``inspections.plan_empty``, a wrong password or TOTP (``identity.*``)."""
     fingerprint = payload.model_dump(mode="json", exclude={"password", "totp"})
     if answered(request):
-        return run_idempotent(request, fingerprint, _replayed)
+        return run_idempotent(request, fingerprint, replay_lost)
 
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:
@@ -270,19 +269,10 @@ def approve_plan(request: HttpRequest, plan_id: int, payload: SignIn) -> Any:
         plan_id,
         reason=payload.reason,
         credentials=workflow.Credentials(
-            password=payload.password, totp=payload.totp, session_key=_session_key(request)
+            password=payload.password, totp=payload.totp, session_key=session_key(request)
         ),
         around=guarded,
     )
-
-
-def _replayed() -> tuple[int, Any]:
-    raise Conflict()
-
-
-def _session_key(request: HttpRequest) -> str | None:
-    session = getattr(request, "session", None)
-    return getattr(session, "session_key", None)
 
 
 class InspectionOut(Schema):

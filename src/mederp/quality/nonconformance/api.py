@@ -18,8 +18,7 @@ from pydantic import Field, StrictInt, StrictStr
 from mederp.core import signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
-from mederp.core.errors import Conflict
-from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
 from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.quality.nonconformance import selectors, services
 from mederp.quality.nonconformance.models import Nonconformance
@@ -267,15 +266,6 @@ class DispositionIn(SignIn):
     return_reference: str = Field(default="", max_length=64, description="Supplier's RMA")
 
 
-def _session_key(request: HttpRequest) -> str | None:
-    session = getattr(request, "session", None)
-    return getattr(session, "session_key", None)
-
-
-def _replayed() -> tuple[int, Any]:
-    raise Conflict()
-
-
 def _guarded(request: HttpRequest, fingerprint: Any, ncr_id: int) -> Any:
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:
@@ -297,7 +287,7 @@ def disposition_ncr(request: HttpRequest, ncr_id: int, payload: DispositionIn) -
     ``nonconformance.*``, ``signatures.*``, ``identity.*``."""
     fingerprint = payload.model_dump(mode="json", exclude={"password", "totp"})
     if answered(request):
-        return run_idempotent(request, fingerprint, _replayed)
+        return run_idempotent(request, fingerprint, replay_lost)
     return services.disposition_ncr(
         Actor.from_request(request),
         ncr_id,
@@ -306,7 +296,7 @@ def disposition_ncr(request: HttpRequest, ncr_id: int, payload: DispositionIn) -
         return_reference=payload.return_reference,
         password=payload.password,
         totp=payload.totp,
-        session_key=_session_key(request),
+        session_key=session_key(request),
         around=_guarded(request, fingerprint, ncr_id),
     )
 
@@ -321,7 +311,7 @@ def close_ncr(request: HttpRequest, ncr_id: int, payload: CloseIn) -> Any:
     """Close a dispositioned NCR, signed ``closed``."""
     fingerprint = payload.model_dump(mode="json", exclude={"password", "totp"})
     if answered(request):
-        return run_idempotent(request, fingerprint, _replayed)
+        return run_idempotent(request, fingerprint, replay_lost)
     return services.close_ncr(
         Actor.from_request(request),
         ncr_id,
@@ -329,6 +319,6 @@ def close_ncr(request: HttpRequest, ncr_id: int, payload: CloseIn) -> Any:
         capa_id=payload.capa_id,
         password=payload.password,
         totp=payload.totp,
-        session_key=_session_key(request),
+        session_key=session_key(request),
         around=_guarded(request, fingerprint, ncr_id),
     )

@@ -19,8 +19,8 @@ from pydantic import Field
 from mederp.core import signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
-from mederp.core.errors import Conflict, NotFound
-from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.errors import NotFound
+from mederp.core.idempotency import answered, replay_lost, run_idempotent
 from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.quality.suppliers import selectors, services
 from mederp.quality.suppliers.models import SupplierEvaluation
@@ -226,11 +226,6 @@ def get_evaluation(request: HttpRequest, evaluation_id: int) -> Any:
     return detail_json(evaluation_id)
 
 
-def _replayed() -> tuple[int, Any]:
-    # Only reached if the stored response was purged in between: ask the client to retry.
-    raise Conflict()
-
-
 @router.post(
     "/suppliers/evaluations/{evaluation_id}/approve",
     response={200: EvaluationDetailOut, **ERRORS},
@@ -243,7 +238,7 @@ def approve_evaluation(request: HttpRequest, evaluation_id: int, payload: SignIn
     (``workflow.wrong_state``), wrong password or TOTP (``identity.*``)."""
     fingerprint = {"transition": "approve", "reason": payload.reason}
     if answered(request):
-        return run_idempotent(request, fingerprint, _replayed)
+        return run_idempotent(request, fingerprint, replay_lost)
 
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:

@@ -18,8 +18,7 @@ from pydantic import Field, StrictInt, StrictStr
 from mederp.core import clock, signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
-from mederp.core.errors import Conflict
-from mederp.core.idempotency import answered, run_idempotent
+from mederp.core.idempotency import answered, replay_lost, run_idempotent
 from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.quality.complaints import rules, selectors, services
 from mederp.quality.complaints.api.common import router
@@ -454,7 +453,7 @@ def close(request: HttpRequest, complaint_id: int, payload: SignIn) -> Any:
     ``workflow.wrong_state`` (409), wrong credentials (``identity.*``)."""
     fingerprint = {"transition": "close", "reason": payload.reason}
     if answered(request):
-        return run_idempotent(request, fingerprint, _replayed)
+        return run_idempotent(request, fingerprint, replay_lost)
 
     def guarded(work: Any) -> Any:
         def execute() -> tuple[int, Any]:
@@ -472,7 +471,3 @@ def close(request: HttpRequest, complaint_id: int, payload: SignIn) -> Any:
         session_key=getattr(getattr(request, "session", None), "session_key", None),
         around=guarded,
     )
-
-
-def _replayed() -> tuple[int, Any]:
-    raise Conflict()
