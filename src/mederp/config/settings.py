@@ -212,6 +212,26 @@ MEDERP_AUDIT_SEAL_BATCH = int(os.environ.get("MEDERP_AUDIT_SEAL_BATCH", 5000))
 MEDERP_AUDIT_MAX_TRANSACTION_SECONDS = int(os.environ.get("MEDERP_AUDIT_MAX_TXN_SECONDS", 3600))
 MEDERP_IDEMPOTENCY_TTL_HOURS = int(os.environ.get("MEDERP_IDEMPOTENCY_TTL_HOURS", 48))
 
+# Integration: the outbox relay (docs/integration.md) and API rate limits (docs/api.md).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+MEDERP_RELAY: dict[str, Any] = {
+    "BATCH": _env_int("MEDERP_RELAY_BATCH", 500),
+    "POLL_SECONDS": float(os.environ.get("MEDERP_RELAY_POLL_SECONDS", "0.2")),
+    "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("MEDERP_RELAY_WEBHOOK_TIMEOUT", "10")),
+    "BACKOFF_BASE_SECONDS": float(os.environ.get("MEDERP_RELAY_BACKOFF_BASE", "2")),
+    "BACKOFF_MAX_SECONDS": float(os.environ.get("MEDERP_RELAY_BACKOFF_MAX", "3600")),
+    "LEASE_SECONDS": _env_int("MEDERP_RELAY_LEASE_SECONDS", 30),
+    "MAX_ATTEMPTS": _env_int("MEDERP_RELAY_MAX_ATTEMPTS", 8),
+}
+# Token bucket per API client and per signed-in user: sustained requests per minute and burst.
+MEDERP_RATE_LIMIT: dict[str, Any] = {
+    "ENABLED": env_bool("MEDERP_RATE_LIMIT_ENABLED", True),
+    "CLIENT_PER_MINUTE": _env_int("MEDERP_RATE_LIMIT_CLIENT_PER_MINUTE", 600),
+    "CLIENT_BURST": _env_int("MEDERP_RATE_LIMIT_CLIENT_BURST", 120),
+    "USER_PER_MINUTE": _env_int("MEDERP_RATE_LIMIT_USER_PER_MINUTE", 300),
+    "USER_BURST": _env_int("MEDERP_RATE_LIMIT_USER_BURST", 60),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

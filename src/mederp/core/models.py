@@ -83,6 +83,9 @@ class OutboxEvent(models.Model):
     # page by it, never by ``id`` (ids are taken at insert, so a slow transaction's event can
     # become visible behind a later id and be skipped by a cursor).
     position = models.BigIntegerField(null=True, blank=True, unique=True)
+    # The relay's delivery lane: a fixed hash of the aggregate (``outbox.partition_of``), so all
+    # events of one aggregate share a lane and relays working different lanes keep their order.
+    partition = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -102,6 +105,7 @@ class OutboxEvent(models.Model):
                 name="outbox_unpositioned_idx",
                 condition=models.Q(position__isnull=True),
             ),
+            models.Index(fields=["partition", "position"], name="outbox_partition_feed_idx"),
         ]
         default_permissions = ("view",)
 

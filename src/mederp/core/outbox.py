@@ -7,6 +7,7 @@ sequence number is taken safely; the unique constraint turns any slip into an er
 from __future__ import annotations
 
 import uuid
+import zlib
 from typing import Any
 
 from django.db import transaction
@@ -28,7 +29,11 @@ _COLUMNS = (
     "actor_name",
     "request_id",
     "attempts",
+    "partition",
 )
+#: Delivery lanes of the relay. Fixed for ever: an aggregate's lane is stored on each event, and
+#: changing the count would put later events of an aggregate in another lane than earlier ones.
+PARTITIONS = 16
 # One round trip: the next per-aggregate number is read by the INSERT itself.
 _INSERT = (
     f"INSERT INTO core_outboxevent ({', '.join(_COLUMNS)}, aggregate_seq) "
@@ -37,6 +42,11 @@ _INSERT = (
     "RETURNING id, aggregate_seq"
 )
 _FIELDS: list[Field[Any, Any]] = [OutboxEvent._meta.get_field(name) for name in _COLUMNS]  # type: ignore[misc]
+
+
+def partition_of(aggregate_type: str, aggregate_id: str) -> int:
+    """The relay lane of an aggregate: CRC-32 of ``type:id`` modulo :data:`PARTITIONS`."""
+    return zlib.crc32(f"{aggregate_type}:{aggregate_id}".encode()) % PARTITIONS
 
 
 def emit(
@@ -64,6 +74,7 @@ def emit(
         request_id=actor.request_id[:64],
         attempts=0,
     )
+    event.partition = partition_of(event.aggregate_type, event.aggregate_id)
     params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in _FIELDS]
     with conn.cursor() as cur:
         cur.execute(_INSERT, [*params, event.aggregate_type, event.aggregate_id])
