@@ -1,4 +1,5 @@
-"""Inbound events from shop-floor and lab systems, deduplicated by their event id (invariant 5).
+"""Inbound events from shop-floor, warehouse and lab systems, deduplicated by their event id
+(invariant 5; the shared conventions: :mod:`mederp.core.inbound`).
 
 An :class:`InboundEvent` row is written in the same transaction as the effect of the event (the
 material issue, output or operation the owning app's service recorded), and only then: a refused
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 class EventSource(models.TextChoices):
     MES = "mes", _("MES")
     LIMS = "lims", _("LIMS")
+    WMS = "wms", _("WMS")
 
 
 class InboundEventStatus(models.TextChoices):
@@ -37,7 +39,7 @@ class InboundEvent(models.Model):
     body_sha256 = models.CharField(_("body SHA-256"), max_length=64)
     body = models.JSONField(_("body"))
     # The document the event is about: the work order of an MES event, the inspection
-    # (IN-YYYY-NNNNN) of a LIMS result.
+    # (IN-YYYY-NNNNN) of a LIMS result, the move, sales order or cycle count of a WMS event.
     work_order_number = models.CharField(_("work order"), max_length=32)
     occurred_at = models.DateTimeField(_("occurred"))
     received_at = models.DateTimeField(_("received"))
@@ -68,6 +70,7 @@ class InboundEvent(models.Model):
         permissions = [
             ("post_mes_event", "Can post shop-floor events as the MES"),
             ("post_lims_result", "Can post inspection results as the LIMS"),
+            ("post_wms_event", "Can post warehouse events as the WMS"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["source", "event_id"], name="integration_event_once"),
