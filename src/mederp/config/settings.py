@@ -223,6 +223,8 @@ MEDERP_RELAY: dict[str, Any] = {
     "LEASE_SECONDS": _env_int("MEDERP_RELAY_LEASE_SECONDS", 30),
     "MAX_ATTEMPTS": _env_int("MEDERP_RELAY_MAX_ATTEMPTS", 8),
 }
+# Inbound events (docs/integration.md): how far ahead of the server a sender's clock may be.
+MEDERP_INBOUND_CLOCK_SKEW_SECONDS = _env_int("MEDERP_INBOUND_CLOCK_SKEW_SECONDS", 300)
 # Token bucket per API client and per signed-in user: sustained requests per minute and burst.
 MEDERP_RATE_LIMIT: dict[str, Any] = {
     "ENABLED": env_bool("MEDERP_RATE_LIMIT_ENABLED", True),
