@@ -46,7 +46,7 @@ def result(target: Inspection, result_id: str = "R-1", **kw: Any) -> dict[str, A
     body: dict[str, Any] = {
         "result_id": result_id,
         "source_system": "LabWare",
-        "occurred_at": "2026-06-15T02:30:00Z",
+        "occurred_at": "2026-06-15T01:30:00Z",
         "inspection": target.number,
         "characteristic": "Outer diameter",
         "value": "5.02",

@@ -1,10 +1,12 @@
 """POST /api/v1/integration/lims/results: one inspection result from the LIMS
 (docs/integration.md, LIMS section).
 
-Unknown fields and JSON floats are refused (invariants 7, 8). Deduplicated by ``result_id``
-(invariant 5): the first delivery answers 201, a redelivery with the same body 200 with the same
-JSON and ``Idempotent-Replay: true``, the same id with another body 409
-``integration.event_id_reused``.
+The envelope's rules are the shared inbound ones (:mod:`mederp.core.inbound`; ``result_id`` is
+the event id). Unknown fields and JSON floats are refused (invariants 7, 8). Deduplicated by
+``result_id`` (invariant 5): the first delivery answers 201, a redelivery with the same body 200
+with the same JSON and ``Idempotent-Replay: true``, the same id with another body 409
+``integration.event_id_reused``; a result measured before the one already recorded for its
+characteristic 409 ``integration.result_out_of_order``.
 """
 
 import datetime as dt
@@ -12,15 +14,16 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Schema
-from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr
+from pydantic import Field, StrictBool, StrictInt, StrictStr
 
+from mederp.core import inbound
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
+from mederp.core.inbound import EventId, OccurredAt, SourceSystem
 from mederp.core.schemas import ERRORS, StrictIn
 from mederp.integration import services
 from mederp.integration.api.common import router
-from mederp.integration.api.mes import REPLAY_HEADER
 
 Exact = Annotated[
     StrictStr | StrictInt,
@@ -29,11 +32,11 @@ Exact = Annotated[
 
 
 class LimsResultIn(StrictIn):
-    result_id: str = Field(
-        min_length=1, max_length=64, description="The LIMS's id of the result (the dedupe key)"
+    result_id: EventId = Field(description="The LIMS's id of the result (the dedupe key)")
+    source_system: SourceSystem = Field(description="Which LIMS sent it")
+    occurred_at: OccurredAt = Field(
+        description="When it was measured, ISO 8601 with zone (the order of results)"
     )
-    source_system: str = Field(min_length=1, max_length=64, description="Which LIMS sent it")
-    occurred_at: AwareDatetime = Field(description="When it was measured, ISO 8601 with zone")
     inspection: str = Field(
         default="", max_length=32, description="Inspection number, e.g. IN-2026-00001"
     )
@@ -75,7 +78,7 @@ def post_lims_result(request: HttpRequest, payload: LimsResultIn, response: Http
     ``integration.inspection_required``, ``integration.ambiguous_inspection``, and the
     inspection's own codes (``inspections.unknown_characteristic``,
     ``inspections.inspection_completed`` 409, ``inspections.value_required`` ...)."""
-    body = payload.model_dump(mode="json")
+    body = inbound.body_of(payload)
 
     def execute() -> tuple[int, Any]:
         received = services.receive_lims_result(
@@ -94,8 +97,7 @@ def post_lims_result(request: HttpRequest, payload: LimsResultIn, response: Http
             reason=payload.reason,
             body=body,
         )
-        if received.replayed:
-            response[REPLAY_HEADER] = "true"
+        inbound.mark_replay(response, received.replayed)
         return received.status_code, received.response
 
     return run_idempotent(request, body, execute)

@@ -1,8 +1,10 @@
 """POST /api/v1/integration/mes/events: shop-floor events from the MES (docs/integration.md).
 
-One body schema, a union discriminated on ``type``; unknown fields and JSON floats are refused
-(invariants 7, 8). Deduplicated by ``event_id`` (invariant 5): the first delivery answers 201,
-a redelivery with the same body 200 with the same JSON and ``Idempotent-Replay: true``.
+One body schema, a union discriminated on ``type``, on the shared inbound envelope
+(:class:`mederp.core.inbound.InboundEnvelope`; ``source_system`` optional here, the endpoint
+predates it); unknown fields and JSON floats are refused (invariants 7, 8). Deduplicated by
+``event_id`` (invariant 5): the first delivery answers 201, a redelivery with the same body 200
+with the same JSON and ``Idempotent-Replay: true``.
 """
 
 import datetime as dt
@@ -12,14 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Schema
 from pydantic import AwareDatetime, Field, StrictInt, StrictStr
 
+from mederp.core import inbound
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
+from mederp.core.inbound import InboundEnvelope, OptionalSourceSystem
 from mederp.core.schemas import ERRORS, StrictIn
 from mederp.integration import services
 from mederp.integration.api.common import router
-
-REPLAY_HEADER = "Idempotent-Replay"
 
 Exact = Annotated[
     StrictStr | StrictInt,
@@ -72,11 +74,8 @@ class OperationCompletedData(StrictIn):
     checks: list[CheckData] = Field(default_factory=list, max_length=200)
 
 
-class EventIn(StrictIn):
-    event_id: str = Field(
-        min_length=1, max_length=64, description="The MES's id of the event (a UUID or ≤64 chars)"
-    )
-    occurred_at: AwareDatetime = Field(description="When it happened, ISO 8601 with its zone")
+class EventIn(InboundEnvelope):
+    source_system: OptionalSourceSystem
     work_order: str = Field(max_length=32, description="Work order number, e.g. WO-2026-00001")
 
 
@@ -158,7 +157,7 @@ MesEventIn = Annotated[
 def post_mes_event(request: HttpRequest, payload: MesEventIn, response: HttpResponse) -> Any:
     """Record one shop-floor event through the production services (``source`` "mes"): 201 with
     the records it made; a redelivery of the same event 200 with the same JSON."""
-    body = payload.model_dump(mode="json")
+    body = inbound.body_of(payload)
 
     def execute() -> tuple[int, Any]:
         received = services.receive_mes_event(
@@ -170,8 +169,7 @@ def post_mes_event(request: HttpRequest, payload: MesEventIn, response: HttpResp
             data=payload.data.model_dump(),
             body=body,
         )
-        if received.replayed:
-            response[REPLAY_HEADER] = "true"
+        inbound.mark_replay(response, received.replayed)
         return received.status_code, received.response
 
     return run_idempotent(request, body, execute)

@@ -1,5 +1,6 @@
-"""What every inbound delivery shares (MES events, LIMS results; invariant 5): the body's hash,
-the per-id lock, the stored answer and its replay.
+"""What every inbound delivery shares (MES events, LIMS results, WMS events; invariant 5): the
+occurred-at check, the body's hash, the per-id lock, the stored answer and its replay. The field
+rules every sender meets are the kernel's (:mod:`mederp.core.inbound`).
 
 :func:`receive_once` runs the delivery's effect under a transaction-scoped lock on (source, id)
 (:func:`mederp.integration.locks.lock_event`) and stores an
@@ -7,7 +8,9 @@ the per-id lock, the stored answer and its replay.
 effect and its dedupe record commit together or not at all. A redelivery with the same body gets
 the first answer back (200, ``replayed``); another body under the same id is refused with
 ``integration.event_id_reused`` (409) and writes nothing. The unique (source, event id) index
-backs the lock up for a row written by other means.
+backs the lock up for a row written by other means. ``occurred_at`` (the sender's time) is
+stored beside ``received_at`` (the server's): out-of-order arrival is judged by the owning
+service on the sender's time where it matters (docs/integration.md, "Out of order").
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from mederp.core import audit, canonical, clock
+from mederp.core import audit, canonical, clock, inbound
 from mederp.core.actors import Actor
 from mederp.integration.errors import EventIdReused
 from mederp.integration.locks import lock_event
@@ -62,7 +65,9 @@ def receive_once(
 ) -> Received:
     """Apply ``effect`` for the first delivery of ``event_id`` from ``source`` and store its
     answer; replay that answer for a later delivery of the same body. Refusals raised by
-    ``effect`` roll everything back."""
+    ``effect`` roll everything back. An ``occurred_at`` beyond the allowed clock skew ahead of
+    the server is refused first (``inbound.occurred_in_future``), before any lock."""
+    occurred_at = inbound.check_occurred_at(occurred_at)
     digest = body_sha256(body)
     try:
         with transaction.atomic():

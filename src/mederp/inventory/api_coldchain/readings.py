@@ -1,11 +1,18 @@
-"""Temperature ingest and readings (CN-14, DI-02, DI-03, DI-09)."""
+"""Temperature ingest and readings (CN-14, DI-02, DI-03, DI-09).
+
+A reading is an inbound event under the shared conventions (:mod:`mederp.core.inbound`;
+docs/integration.md): ``reading_id`` is its event id, ``source`` its source system (the logger),
+``measured_at`` its occurred-at. A reading sent again keeps its first answer (201, same JSON,
+as this endpoint always did) and is flagged ``Idempotent-Replay: true``.
+"""
 
 import datetime as dt
 import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from mederp.core import inbound
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
@@ -42,14 +49,15 @@ def _received_items(request: HttpRequest) -> list[str]:
 
 @router.post("/temperature-readings", response={201: ReadingOut, **ERRORS})
 @require_perm("inventory.add_temperaturereading")
-def record_reading(request: HttpRequest, payload: ReadingIn) -> Any:
+def record_reading(request: HttpRequest, payload: ReadingIn, response: HttpResponse) -> Any:
     """Record one logger reading. Sent again with the same values it is answered as before
-    (201, same body) and writes nothing; a reading outside the storage range of stock at its
-    location holds that stock and opens an excursion (CN-14)."""
+    (201, same body, ``Idempotent-Replay: true``) and writes nothing; a reading outside the
+    storage range of stock at its location holds that stock and opens an excursion (CN-14)."""
     raw = request.body.decode("utf-8", errors="replace")
 
     def execute() -> tuple[int, Any]:
         answer = services.record_reading(Actor.from_request(request), _reading_data(payload, raw))
+        inbound.mark_replay(response, not answer.created)
         return 201, as_json(ReadingOut, reading_body(answer.reading))
 
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
@@ -57,9 +65,10 @@ def record_reading(request: HttpRequest, payload: ReadingIn) -> Any:
 
 @router.post("/temperature-readings/batch", response={201: ReadingBatchOut, **ERRORS})
 @require_perm("inventory.add_temperaturereading")
-def record_readings(request: HttpRequest, payload: ReadingBatchIn) -> Any:
+def record_readings(request: HttpRequest, payload: ReadingBatchIn, response: HttpResponse) -> Any:
     """Record up to 1,000 readings in one transaction (all or none; a refusal names the item in
-    ``details.index``). Readings already recorded are answered as before."""
+    ``details.index``). Readings already recorded are answered as before; a batch of nothing
+    but such readings is flagged ``Idempotent-Replay: true``."""
     raws = _received_items(request)
 
     def execute() -> tuple[int, Any]:
@@ -67,6 +76,7 @@ def record_readings(request: HttpRequest, payload: ReadingBatchIn) -> Any:
             Actor.from_request(request),
             [_reading_data(item, raw) for item, raw in zip(payload.readings, raws, strict=True)],
         )
+        inbound.mark_replay(response, not any(a.created for a in answers))
         return 201, {"readings": [as_json(ReadingOut, reading_body(a.reading)) for a in answers]}
 
     return run_idempotent(request, payload.model_dump(mode="json"), execute)

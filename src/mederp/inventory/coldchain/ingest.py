@@ -17,9 +17,12 @@ product with stock at its location, in the same transaction as the reading:
 
 Readings back inside the range are recorded and close nothing: closing is QA's signed decision
 (:mod:`mederp.inventory.coldchain.excursions`). "Stock at the location" is the stock on hand when
-the reading arrives. The excursion and its holds are the system's reaction to the reading, so
-their audit entries name the cold chain acting for the sender (same request id), and a sender
-needs no permission beyond ``inventory.add_temperaturereading``.
+the reading arrives. A reading that arrives late (measured before readings already recorded)
+takes its place by measured time: it may move the excursion's first or last reading, and the
+latest reading (the one closing is judged on) is the latest measured. The excursion and its
+holds are the system's reaction to the reading, so their audit entries name the cold chain
+acting for the sender (same request id), and a sender needs no permission beyond
+``inventory.add_temperaturereading``.
 """
 
 from __future__ import annotations
@@ -302,11 +305,17 @@ def _extend(system: Actor, excursion: Excursion, reading: TemperatureReading) ->
     before = canonical.snapshot(excursion)
     excursion.min_celsius = min(excursion.min_celsius, reading.celsius)
     excursion.max_celsius = max(excursion.max_celsius, reading.celsius)
+    # By the time measured, not of arrival: a logger's late reading takes its place in time
+    # (docs/integration.md, "Out of order").
     last = excursion.last_reading or excursion.first_reading
     if reading.measured_at >= last.measured_at:
         excursion.last_reading = reading
+    if reading.measured_at < excursion.first_reading.measured_at:
+        excursion.first_reading = reading
     excursion.version += 1
-    excursion.save(update_fields=["min_celsius", "max_celsius", "last_reading", "version"])
+    excursion.save(
+        update_fields=["min_celsius", "max_celsius", "first_reading", "last_reading", "version"]
+    )
     audit.record_update(
         system, excursion, before, reason=f"reading {reading.reading_id}: {reading.celsius} °C"
     )

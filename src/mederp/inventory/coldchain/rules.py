@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mederp.core import inbound
 from mederp.inventory.coldchain.errors import (
     ReadingIdInvalid,
     ReadingInFuture,
@@ -26,8 +27,8 @@ LOWEST_C = Decimal("-200")
 HIGHEST_C = Decimal("100")
 #: The column keeps hundredths (loggers resolve 0.01–0.1 °C).
 PLACES = 2
-#: Logger clocks drift; a reading from further ahead than this is a wrong clock, refused.
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+#: Logger clocks drift; a reading from further ahead than the inbound clock skew (the shared
+#: setting, 5 minutes by default: :func:`mederp.core.inbound.clock_skew`) is a wrong clock.
 READING_ID_MAX = 100
 
 
@@ -54,13 +55,11 @@ def parse_celsius(value: Any, field: str = "celsius") -> Decimal:
 
 
 def check_measured_at(measured_at: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """The measurement time in UTC; it must carry its offset and not lie in the future."""
-    if measured_at.tzinfo is None or measured_at.utcoffset() is None:
-        raise ReadingTimeNaive(field="measured_at")
-    utc = measured_at.astimezone(dt.UTC)
-    if utc > now + FUTURE_TOLERANCE:
-        raise ReadingInFuture(field="measured_at", measured_at=utc.isoformat(), now=now.isoformat())
-    return utc
+    """The measurement time in UTC: the reading's occurred-at, under the shared inbound rule
+    (:func:`mederp.core.inbound.check_occurred_at`) with the cold chain's own codes."""
+    return inbound.check_occurred_at(
+        measured_at, now=now, field="measured_at", naive=ReadingTimeNaive, future=ReadingInFuture
+    )
 
 
 def check_reading_id(reading_id: str) -> str:
