@@ -185,3 +185,22 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class RateBucket(models.Model):
+    """One principal's API token bucket when no Redis is configured (the embedded mode), or
+    while Redis cannot be reached. Written only by :mod:`mederp.core.ratelimit.db_bucket`,
+    under the row's lock in a transaction of its own.
+
+    ``tokens`` counts units of ``1 / ratelimit.rules.UNIT`` token, so the arithmetic is exact
+    integers on both databases; ``updated_at`` is when that level held."""
+
+    key = models.CharField(max_length=100, unique=True)  # "client:<user id>", "user:<user id>"
+    tokens = models.BigIntegerField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.tokens} at {self.updated_at:%Y-%m-%d %H:%M:%S}"
