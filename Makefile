@@ -56,9 +56,10 @@ fmt: install-dev
 messages: install-dev
 	cd src/mederp && ../../$(BIN)/mederp makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/mederp compilemessages
 
-# Refresh the committed API contract after an intended API change (tests/test_openapi_snapshot.py).
+# Record an intended API change: docs/openapi-v1.json plus an entry in docs/api-changelog.md.
+# Breaking changes are refused unless accepted: make openapi BREAKING_OK="why" (docs/api.md).
 openapi: install-dev
-	DJANGO_SETTINGS_MODULE=mederp.config.test_settings $(BIN)/python -c "import django; django.setup(); from tests.test_openapi_snapshot import SNAPSHOT, current_schema; SNAPSHOT.write_text(current_schema(), encoding='utf-8')"
+	DJANGO_SETTINGS_MODULE=mederp.config.test_settings $(BIN)/mederp openapi update $(if $(BREAKING_OK),--breaking-ok "$(BREAKING_OK)") $(if $(NOTE),--note "$(NOTE)")
 
 bench: install-dev
 	$(BIN)/mederp bench audit --quick
