@@ -20,5 +20,6 @@ urlpatterns = [
     path("production/", include("mederp.production.urls")),
     path("compliance/", include("mederp.compliance.urls")),
     path("quality/", include("mederp.quality.urls")),
+    path("integration/", include("mederp.integration.urls")),
     path("api/v1/", api.urls),
 ]

@@ -116,6 +116,20 @@ AREAS: tuple[NavArea, ...] = (
         ),
     ),
     NavArea(
+        _("Integration"),
+        (
+            NavItem(
+                _("Event subscriptions"),
+                "integration:subscription_list",
+                "integration.view_subscription",
+            ),
+            NavItem(
+                _("Dead letters"), "integration:deadletter_list", "integration.view_deadletter"
+            ),
+            NavItem(_("Relay status"), "integration:relay_status", "integration.view_subscription"),
+        ),
+    ),
+    NavArea(
         _("Administration"),
         (
             NavItem(_("Users"), "identity:user_list", "identity.view_user"),

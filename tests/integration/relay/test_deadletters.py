@@ -87,9 +87,7 @@ def test_a_named_letter_of_another_subscription_is_404(admin, unchanged):
     other, _ = webhook("erp-c")
     theirs = dead_letter(other)
     with unchanged(), pytest.raises(DeadLetterNotFound):
-        services.request_replay(
-            admin, dead_letter_ids=[theirs.pk], subscription=sub.pk, reason="x"
-        )
+        services.request_replay(admin, dead_letter_ids=[theirs.pk], subscription=sub.pk, reason="x")
 
 
 def test_a_subscription_with_nothing_dead_is_409(admin, unchanged):

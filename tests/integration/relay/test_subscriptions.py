@@ -48,7 +48,7 @@ def test_a_webhook_subscription_starts_at_the_head_of_the_feed_in_every_lane(adm
     emit("sales.order.shipped", 1)
     last = emit("sales.order.shipped", 2)
 
-    sub, secret = services.create_subscription(
+    sub, _ = services.create_subscription(
         admin, name="erp-b", kind="webhook", url=HOOK, event_types=["sales.*"]
     )
 
@@ -200,9 +200,7 @@ def test_creating_needs_the_permission(make_user, unchanged):
 
     auditor = Actor.for_user(make_user("aud", "auditor"))
     with unchanged(Subscription), pytest.raises(PermissionDenied):
-        services.create_subscription(
-            auditor, name="x", kind="webhook", url=HOOK, event_types=["*"]
-        )
+        services.create_subscription(auditor, name="x", kind="webhook", url=HOOK, event_types=["*"])
 
 
 # --- changing ---
