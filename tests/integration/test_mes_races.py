@@ -13,6 +13,7 @@ from django.db import connection, connections, transaction
 from tests.integration.test_mes_events import consumed, mes_client, post
 from tests.production import conftest as production_fixtures
 
+from mederp.core import inbound
 from mederp.core.actors import Actor
 from mederp.identity.models import User
 from mederp.integration import services
@@ -94,7 +95,7 @@ def test_a_redelivery_waits_for_the_first_to_commit_then_replays_it(setup):
                 occurred_at=dt.datetime(2026, 6, 15, 2, 5, tzinfo=dt.UTC),
                 work_order=wo.number,
                 data=body["data"],
-                body=MaterialConsumedIn.model_validate(body).model_dump(mode="json"),
+                body=inbound.body_of(MaterialConsumedIn.model_validate(body)),
             )
             inside.set()
             release.wait(WAIT)
