@@ -1,5 +1,6 @@
-"""Integration: inbound shop-floor and lab events (MES, later LIMS/WMS), deduplicated by event
-id, each handled by the owning app's services; later the outbox relays."""
+"""Integration: inbound events from the MES, LIMS and WMS, deduplicated by event id, each handled
+by the owning app's services (production, quality.inspections, inventory, sales; catalog for
+names), and the outbox relay to webhooks and RabbitMQ."""
 
 from django.apps import AppConfig
 
