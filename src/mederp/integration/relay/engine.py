@@ -136,7 +136,8 @@ class Relay:
     def step(self) -> bool:
         """One turn: number new events, replay requested dead letters, deliver a few lanes.
         True when there was something to do."""
-        outbox.assign_positions()
+        if lanes.events_to_number():
+            outbox.assign_positions()
         lanes.ensure_cursors()
         if lanes.uses_lease() and not self._keep_lease():
             return False

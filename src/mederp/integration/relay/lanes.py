@@ -65,6 +65,12 @@ def release_lease(holder: str) -> None:
         RelayLease.objects.filter(name=LEASE_NAME, holder=holder).delete()
 
 
+def events_to_number() -> bool:
+    """Whether committed events wait for their feed position: a read (served by the partial
+    index on unnumbered rows), so an idle relay does not take SQLite's write lock to find out."""
+    return OutboxEvent.objects.filter(position__isnull=True).exists()
+
+
 def ensure_cursors() -> int:
     """Create the missing lanes of active subscriptions, at position 0 ("from the beginning");
     the subscription service normally creates all of them with its chosen start."""
@@ -111,16 +117,16 @@ def claim_lanes(*, now: dt.datetime, limit: int) -> list[RelayCursor]:
     PostgreSQL: must run inside the delivering transaction; the rows stay locked (and invisible
     to other relays' claims) until it ends. SQLite: a read, under the lease.
     """
-    lanes = _due_lanes(now).order_by(F("updated_at").asc(nulls_first=True), "pk")
+    lanes = (
+        _due_lanes(now)
+        .select_related("subscription")
+        .order_by(F("updated_at").asc(nulls_first=True), "pk")
+    )
     if not uses_lease():
         if not connection.in_atomic_block:
             raise RuntimeError("claim_lanes() must run inside the delivering transaction")
         lanes = lanes.select_for_update(skip_locked=True, of=("self",))
-    claimed = list(lanes[:limit])
-    subscriptions = Subscription.objects.in_bulk({c.subscription_id for c in claimed})
-    for cursor in claimed:
-        cursor.subscription = subscriptions[cursor.subscription_id]
-    return claimed
+    return list(lanes[:limit])
 
 
 def next_events(cursors: list[RelayCursor], *, limit: int) -> list[OutboxEvent]:
@@ -136,17 +142,13 @@ def next_events(cursors: list[RelayCursor], *, limit: int) -> list[OutboxEvent]:
 def claim_replays(*, limit: int) -> list[DeadLetter]:
     """Dead letters whose replay was requested, oldest first (PostgreSQL: locked, skipping
     those another relay is replaying; inside the delivering transaction)."""
-    letters = DeadLetter.objects.filter(
-        state=DeadLetterState.REPLAY_REQUESTED, subscription__active=True
-    ).order_by("pk")
+    letters = (
+        DeadLetter.objects.filter(state=DeadLetterState.REPLAY_REQUESTED, subscription__active=True)
+        .select_related("subscription", "event")
+        .order_by("pk")
+    )
     if not uses_lease():
         if not connection.in_atomic_block:
             raise RuntimeError("claim_replays() must run inside the delivering transaction")
         letters = letters.select_for_update(skip_locked=True, of=("self",))
-    claimed = list(letters[:limit])
-    subscriptions = Subscription.objects.in_bulk({d.subscription_id for d in claimed})
-    events = OutboxEvent.objects.in_bulk({d.event_id for d in claimed})
-    for letter in claimed:
-        letter.subscription = subscriptions[letter.subscription_id]
-        letter.event = events[letter.event_id]
-    return claimed
+    return list(letters[:limit])
