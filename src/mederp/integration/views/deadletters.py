@@ -17,6 +17,7 @@ from mederp.core.errors import DomainError
 from mederp.core.viewperms import requires
 from mederp.integration import selectors, services
 from mederp.integration.forms import DeadLetterFilterForm, ReplayForm
+from mederp.integration.models import DeadLetterState
 
 VIEW_DEAD = "integration.view_deadletter"
 REPLAY = "integration.replay_deadletter"
@@ -41,6 +42,7 @@ def deadletter_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "letters": page.object_list,
+            "any_dead": any(d.state == DeadLetterState.DEAD for d in page.object_list),
             "query": query.urlencode(),
             "can_replay": request.user.has_perm(REPLAY),
             "replay_form": ReplayForm(),
@@ -57,7 +59,7 @@ def deadletter_replay(request: HttpRequest) -> HttpResponse:
     form = ReplayForm(request.POST)
     ids = ReplayForm.ids(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(back)
     try:
         letters = services.request_replay(
