@@ -102,11 +102,13 @@ class Relay:
         self.stats = RunStats()
         self._transports = Transports(transports or default_transport)
         self._lease_until: dt.datetime | None = None
-
-    # --- the loop ---
+        # With ``once``: lanes are due as of the start, so a lane that fails during the run
+        # (and might draw a near-zero jittered wait) is not retried within it.
+        self._as_of: dt.datetime | None = None
 
     def run(self, *, once: bool = False) -> RunStats:
         log.info("relay %s started (batch %d)", self.name, self.batch)
+        self._as_of = clock.now() if once else None
         reported, next_report = self.stats.as_dict(), time.monotonic() + PROGRESS_SECONDS
         try:
             while not self.stop.is_set():
@@ -151,8 +153,6 @@ class Relay:
         log.info("relay %s %s: %s", self.name, "stopped" if final else "progress", text)
         return figures
 
-    # --- the SQLite lease ---
-
     def _keep_lease(self) -> bool:
         """Hold the single-relay lease, renewing it once a third of it has run out."""
         now = clock.now()
@@ -180,8 +180,6 @@ class Relay:
         except DatabaseError:
             log.warning("relay %s could not release its lease; it expires by itself", self.name)
 
-    # --- lanes ---
-
     def _lanes(self) -> bool:
         if lanes.uses_lease():
             return self._deliver_claimed()
@@ -189,7 +187,7 @@ class Relay:
             return self._deliver_claimed()
 
     def _deliver_claimed(self) -> bool:
-        cursors = lanes.claim_lanes(now=clock.now(), limit=CLAIM_LANES)
+        cursors = lanes.claim_lanes(now=self._as_of or clock.now(), limit=CLAIM_LANES)
         groups: dict[int, list[RelayCursor]] = {}
         for cursor in cursors:
             groups.setdefault(cursor.subscription_id, []).append(cursor)
@@ -288,8 +286,6 @@ class Relay:
                 )
             DeliveryAttempt.objects.bulk_create(outcome.log)
 
-    # --- dead letters ---
-
     def _replays(self) -> bool:
         if lanes.uses_lease():
             letters = lanes.claim_replays(limit=REPLAY_CLAIM)
@@ -355,7 +351,8 @@ def run(
     transports: TransportFactory | None = None,
     batch: int | None = None,
 ) -> RunStats:
-    """Run a relay until ``stop`` is set (or, with ``once``, until nothing is deliverable now).
+    """Run a relay until ``stop`` is set (or, with ``once``, until nothing is
+    deliverable: lanes due as of the start, so a lane that fails is not retried in the run).
 
     Without ``stop``, in the main thread, SIGTERM and SIGINT stop it gracefully: the current
     batch is finished and committed, transports are closed and the SQLite lease given up.
