@@ -342,3 +342,56 @@ def test_the_relay_command_prints_its_statistics_as_json(receiver: Receiver) -> 
     assert stats["delivered"] == 2 and stats["failed"] == 0
     assert DeliveryAttempt.objects.aggregate(m=Max("id"))["m"] is not None
     assert set(DeliveryAttempt.objects.values_list("relay", flat=True)) == {"cli"}
+
+
+class Broker:
+    """A stand-in RabbitMQ destination (the real one is tested in test_amqp.py): takes the
+    first ``take`` events of each batch and refuses the rest, as a broker without confirms."""
+
+    def __init__(self, take: int | None = None) -> None:
+        self.take = take
+        self.batches: list[list[int]] = []
+
+    def deliver(self, events: Any) -> Any:
+        from mederp.integration.relay.contract import DeliveryResult
+
+        self.batches.append([e.position for e in events])
+        n = len(events) if self.take is None else min(self.take, len(events))
+        return DeliveryResult(delivered=n, error="" if n == len(events) else "broker down")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_rabbitmq_batch_is_logged_as_one_row() -> None:
+    sub = subscribe("amqp://guest@127.0.0.1:5672/%2F", kind="amqp", secret_encrypted="")
+    events = [emit(aggregate_id=n % 3) for n in range(6)]
+    broker = Broker()
+
+    engine.run(relay_name="t", once=True, transports=lambda s: broker)
+
+    delivered = sorted(p for batch in broker.batches for p in batch)
+    assert delivered == [e.position for e in events]
+    rows = DeliveryAttempt.objects.filter(subscription=sub)
+    assert sum(r.event_count for r in rows) == 6
+    assert all(r.outcome == DeliveryOutcome.DELIVERED for r in rows)
+    assert len(rows) == len(broker.batches)
+    assert all(r.last_position >= r.position for r in rows)
+
+
+def test_a_rabbitmq_failure_never_dead_letters() -> None:
+    sub = subscribe("amqp://guest@127.0.0.1:5672/%2F", kind="amqp", max_attempts=2)
+    event = emit()
+    broker = Broker(take=0)
+
+    for _ in range(4):
+        engine.run(relay_name="t", once=True, transports=lambda s: broker)
+        make_due(sub)
+
+    assert not DeadLetter.objects.exists()
+    lane = cursor_of(sub, event)
+    assert (lane.position, lane.attempts, lane.last_error) == (0, 4, "broker down")
+    failed = DeliveryAttempt.objects.filter(subscription=sub).order_by("id")
+    assert [(r.outcome, r.attempt) for r in failed] == [
+        (DeliveryOutcome.FAILED, n) for n in (1, 2, 3, 4)
+    ]
