@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from mederp.core.apicontract import snapshot
+from mederp.core.apicontract.collisions import component_collisions
 from mederp.core.apicontract.compat import compare
 
 SNAPSHOT = snapshot.snapshot_path("1")
@@ -47,4 +48,13 @@ def test_the_newest_changelog_entry_names_the_committed_snapshot():
     assert entries[0].sha256 == actual, (
         f"docs/openapi-v1.json (sha256 {actual}) changed without a changelog entry (the newest "
         f"names {entries[0].sha256}); record it with `make openapi`, not by hand"
+    )
+
+
+def test_no_two_schemas_share_a_component_name():
+    # ninja keys components by class name: a second class of the same name silently replaces
+    # the first in the document, which then misdescribes the first one's operations.
+    shared = component_collisions(snapshot.api_for("1"))
+    assert not shared, "rename these schema classes apart:\n" + "\n".join(
+        f"{name}: {', '.join(classes)}" for name, classes in shared.items()
     )

@@ -5,7 +5,7 @@ newest changelog entry names the snapshot's SHA-256; otherwise it prints the cla
 differences, breaking ones first, and exits 1. ``diff`` prints the differences between any two
 documents (default: snapshot -> generated). ``update`` (``make openapi``) writes the snapshot and
 a changelog entry, and refuses a breaking change unless ``--breaking-ok "reason"`` is given.
-"""
+Each refuses an API in which two schema classes share a component name (``collisions``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mederp.core import clock
 from mederp.core.apicontract import snapshot
+from mederp.core.apicontract.collisions import component_collisions
 from mederp.core.apicontract.compat import compare
 from mederp.core.apicontract.findings import Finding
 
@@ -54,9 +55,18 @@ class Command(BaseCommand):
 
     def _generated(self) -> dict[str, Any]:
         try:
-            return snapshot.generate(snapshot.api_for(self.version))
+            api = snapshot.api_for(self.version)
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
+        shared = component_collisions(api)
+        if shared:
+            for name, classes in shared.items():
+                self.stderr.write(f"schema {name} is claimed by {', '.join(classes)}")
+            raise CommandError(
+                f"{len(shared)} schema name(s) belong to more than one class: the document would "
+                "describe all their operations with one of them. Rename the classes."
+            )
+        return snapshot.generate(api)
 
     def _committed(self) -> dict[str, Any] | None:
         if not self.snapshot_file.exists():
