@@ -206,3 +206,11 @@ def test_the_log_line_never_shows_the_redis_password():
     assert redis_bucket.safe_url("redis://:s3cret@cache.local:6380/2") == (
         "redis://cache.local:6380/2"
     )
+
+
+@pytest.mark.django_db
+def test_a_malformed_redis_url_falls_back_to_the_database_too(limits):
+    limits(url="localhost:6379")
+    assert ratelimit.consume("user:8", Limit(per_minute=60, burst=1)).allowed
+    assert not ratelimit.consume("user:8", Limit(per_minute=60, burst=1)).allowed
+    assert RateBucket.objects.filter(key="user:8").exists()

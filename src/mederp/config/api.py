@@ -17,7 +17,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from mederp.core.errors import DomainError
-from mederp.identity import apicalls, denials
+from mederp.core.ratelimit import RateLimited
+from mederp.identity import apicalls, denials, ratelimits
 
 
 class SessionAuth(APIKeyCookie):
@@ -31,6 +32,7 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
+            ratelimits.enforce(user)  # one token per call, or 429
             return user
         return None
 
@@ -40,7 +42,10 @@ class BearerAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         # Refused keys are security-logged; accepted ones carry their scopes (AC-07).
-        return apicalls.authenticate_bearer(request, token)
+        client = apicalls.authenticate_bearer(request, token)
+        if client is not None:
+            ratelimits.enforce(client)  # one token per call, or 429
+        return client
 
 
 api = NinjaAPI(
@@ -71,6 +76,14 @@ def error_response(
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error_response(request, exc.http_status, exc.code, exc.render_message(), exc.details)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = on_domain_error(request, exc)
+    for name, value in exc.decision.headers().items():
+        response[name] = value
+    return response
 
 
 @api.exception_handler(ValidationError)

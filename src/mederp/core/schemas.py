@@ -23,6 +23,7 @@ ERRORS = {
     409: ErrorOut,
     413: ErrorOut,
     422: ErrorOut,
+    429: ErrorOut,
 }
 
 

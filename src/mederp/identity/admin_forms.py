@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mederp.core.ratelimit.rules import MAX_BURST, MAX_PER_MINUTE, Limit
 from mederp.identity import tokens
 from mederp.identity.roles import ROLES, role_label
 
@@ -155,6 +156,27 @@ class KeyRotateForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
+
+
+class ApiClientLimitForm(forms.Form):
+    """A client's own rate limit; an empty figure means the site's default (shown as help)."""
+
+    per_minute = forms.IntegerField(
+        label=_("Requests per minute"), required=False, min_value=1, max_value=MAX_PER_MINUTE
+    )
+    burst = forms.IntegerField(
+        label=_("Burst (requests at once)"), required=False, min_value=1, max_value=MAX_BURST
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+    def __init__(self, *args: Any, default: Limit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["per_minute"].help_text = _("Empty: the default, %(n)s.") % {
+            "n": default.per_minute
+        }
+        self.fields["burst"].help_text = _("Empty: the default, %(n)s.") % {"n": default.burst}
 
 
 class SecurityFilterForm(forms.Form):

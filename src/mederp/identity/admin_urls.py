@@ -18,6 +18,7 @@ urlpatterns = [
     path("api-clients/", v.apiclient_list, name="apiclient_list"),
     path("api-clients/new/", v.apiclient_create, name="apiclient_create"),
     path("api-clients/<int:pk>/", v.apiclient_detail, name="apiclient_detail"),
+    path("api-clients/<int:pk>/rate-limit/", v.apiclient_limit, name="apiclient_limit"),
     path("api-clients/<int:pk>/keys/new/", v.key_issue, name="key_issue"),
     path("api-clients/<int:pk>/keys/<int:key_pk>/rotate/", v.key_rotate, name="key_rotate"),
     path("api-clients/<int:pk>/keys/<int:key_pk>/revoke/", v.key_revoke, name="key_revoke"),

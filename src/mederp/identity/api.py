@@ -18,8 +18,9 @@ from pydantic import Field
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
+from mederp.core.ratelimit.rules import MAX_BURST, MAX_PER_MINUTE
 from mederp.core.schemas import ERRORS, StrictIn
-from mederp.identity import admin_selectors, apiclients, tokens
+from mederp.identity import admin_selectors, apiclients, ratelimits, tokens
 from mederp.identity.models import ApiToken
 
 router = Router(tags=["identity"])
@@ -94,6 +95,15 @@ def key_body(key: ApiToken) -> dict[str, Any]:
     }
 
 
+class RateLimitOut(Schema):
+    """The limit in force, and the client's own figures (``null``: the site's default)."""
+
+    per_minute: int
+    burst: int
+    own_per_minute: int | None
+    own_burst: int | None
+
+
 class ApiClientOut(Schema):
     id: int
     username: str
@@ -101,6 +111,7 @@ class ApiClientOut(Schema):
     roles: list[str]
     is_active: bool
     keys: list[KeyOut]
+    rate_limit: RateLimitOut
 
 
 @router.get("/api-clients", response={200: list[ApiClientOut], **ERRORS})
@@ -114,9 +125,36 @@ def list_api_clients(request: HttpRequest) -> Any:
             "roles": sorted(g.name for g in c.groups.all()),
             "is_active": c.is_active,
             "keys": [key_body(k) for k in apiclients.keys_of(c)],
+            "rate_limit": ratelimits.limit_view(c),
         }
         for c in apiclients.api_clients()
     ]
+
+
+class RateLimitIn(StrictIn):
+    """Both figures, each a whole number or ``null`` for the site's default; and why."""
+
+    per_minute: int | None = Field(ge=1, le=MAX_PER_MINUTE)
+    burst: int | None = Field(ge=1, le=MAX_BURST)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/api-clients/{client_id}/rate-limit", response={200: RateLimitOut, **ERRORS})
+@require_perm("identity.change_apitoken")
+def set_api_client_rate_limit(request: HttpRequest, client_id: int, payload: RateLimitIn) -> Any:
+    """Give an API client its own rate limit, or return it to the default (audited)."""
+
+    def execute() -> tuple[int, Any]:
+        client = ratelimits.set_client_limit(
+            Actor.from_request(request),
+            client_id,
+            per_minute=payload.per_minute,
+            burst=payload.burst,
+            reason=payload.reason,
+        )
+        return 200, RateLimitOut(**ratelimits.limit_view(client)).model_dump(mode="json")
+
+    return run_idempotent(request, payload.model_dump(mode="json"), execute)
 
 
 class RevokeIn(StrictIn):

@@ -71,6 +71,12 @@ class NotAnApiClient(ValidationFailed):
     message = _("{username} is not an API client; only API clients get API keys.")
 
 
+class RateLimitOnlyForClients(NotAnApiClient):
+    """People's API calls are held to the site's per-user limit; only clients get their own."""
+
+    message = _("{username} is not an API client; only API clients have their own rate limit.")
+
+
 class ClientInactive(Conflict):
     code = "identity.client_inactive"
     message = _("The API client {username} is deactivated.")

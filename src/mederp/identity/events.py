@@ -4,6 +4,7 @@ USER_CREATED = "identity.user.created"
 API_TOKEN_ISSUED = "identity.api_token.issued"  # noqa: S105 - an event name, not a secret
 API_TOKEN_ROTATED = "identity.api_token.rotated"  # noqa: S105
 API_TOKEN_REVOKED = "identity.api_token.revoked"  # noqa: S105
+API_CLIENT_RATE_LIMIT_CHANGED = "identity.api_client.rate_limit_changed"
 USER_CHANGED = "identity.user.changed"
 USER_DEACTIVATED = "identity.user.deactivated"
 USER_REACTIVATED = "identity.user.reactivated"

@@ -30,6 +30,10 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     identity_document = models.CharField(max_length=100, blank=True, default="")
+    # An API client's own rate limit (issue 7); empty: MEDERP_RATE_LIMIT's defaults. Set only
+    # through ``identity.ratelimits.set_client_limit`` (audited, with a reason).
+    rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_burst = models.PositiveIntegerField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     def get_full_name(self) -> str:

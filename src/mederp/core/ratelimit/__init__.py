@@ -46,8 +46,8 @@ class RateLimited(DomainError):
 
     code = "request.rate_limited"
     message = _(
-        "Too many requests: this account may make {per_minute} requests a minute, {burst} at "
-        "once. Retry after {retry_after} seconds."
+        "Too many requests. Limit: {per_minute} a minute, {burst} at once; retry after "
+        "{retry_after} s."
     )
     http_status = 429
 

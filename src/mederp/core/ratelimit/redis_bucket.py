@@ -80,9 +80,12 @@ def script(url: str) -> Any:
     with _lock:
         found = _scripts.get(url)
         if found is None:
-            conn = redis.Redis.from_url(
-                url, socket_connect_timeout=TIMEOUT_S, socket_timeout=TIMEOUT_S
-            )
+            try:
+                conn = redis.Redis.from_url(
+                    url, socket_connect_timeout=TIMEOUT_S, socket_timeout=TIMEOUT_S
+                )
+            except ValueError as exc:  # a malformed REDIS_URL is a Redis that cannot answer
+                raise redis.ConnectionError(f"REDIS_URL is not a Redis URL: {exc}") from exc
             found = _scripts[url] = conn.register_script(SCRIPT)
         return found
 
@@ -90,8 +93,11 @@ def script(url: str) -> Any:
 def safe_url(url: str) -> str:
     """The URL without its password, for a log line."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{host}:{parts.port or 6379}{parts.path}"
+    try:
+        port = parts.port or 6379
+    except ValueError:
+        port = "?"
+    return f"{parts.scheme}://{parts.hostname or ''}:{port}{parts.path}"
 
 
 def ttl_ms(limit: rules.Limit) -> int:

@@ -8,6 +8,7 @@ from mederp.identity.admin_views.apiclients import (
     key_revoke,
     key_rotate,
 )
+from mederp.identity.admin_views.ratelimits import apiclient_limit
 from mederp.identity.admin_views.reviews import (
     recertification,
     recertification_export,
@@ -30,6 +31,7 @@ from mederp.identity.admin_views.users import (
 __all__ = [
     "apiclient_create",
     "apiclient_detail",
+    "apiclient_limit",
     "apiclient_list",
     "key_issue",
     "key_revoke",

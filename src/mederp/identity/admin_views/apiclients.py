@@ -16,7 +16,7 @@ from mederp.core.errors import DomainError
 from mederp.core.formerrors import apply_domain_error
 from mederp.core.selectors import record_history
 from mederp.core.viewperms import requires
-from mederp.identity import apiclients, services, tokens
+from mederp.identity import apiclients, ratelimits, services, tokens
 from mederp.identity.admin_forms import (
     ApiClientCreateForm,
     KeyIssueForm,
@@ -61,6 +61,7 @@ def apiclient_list(request: HttpRequest) -> HttpResponse:
                 "client": c,
                 "working_keys": sum(1 for k in keys if tokens.state(k) == "active"),
                 "last_used": max(used) if used else None,
+                "rate_limit": ratelimits.limit_view(c),
             }
         )
     return render(request, "identity/admin/apiclient_list.html", {"rows": rows})
@@ -76,6 +77,7 @@ def apiclient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "roles": sorted(g.name for g in client.groups.all()),
             "keys": _with_state(apiclients.keys_of(client)),
+            "rate_limit": ratelimits.limit_view(client),
             "issue_form": KeyIssueForm(),
             "history": record_history("identity.user", client.pk),
             "calls": ApiCall.objects.filter(user=client).select_related("token")[:20],

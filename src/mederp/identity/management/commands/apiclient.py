@@ -1,4 +1,5 @@
-"""``mederp apiclient create|issue|rotate|revoke|list``: API clients and their keys (AC-07).
+"""``mederp apiclient create|issue|rotate|revoke|list|limit``: API clients, their keys (AC-07)
+and their rate limits.
 
 A secret is printed once, on its own line, when a key is issued or rotated; it is never stored
 and cannot be shown again. Keys are named by their prefix (``mederp_<prefix>_...``).
@@ -13,10 +14,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
-from mederp.identity import apiclients, services, tokens
+from mederp.identity import apiclients, ratelimits, services, tokens
 from mederp.identity.models import ApiToken, User
 
 ACTOR = "mederp apiclient"
+# ``limit`` without --per-minute (or --burst) keeps that figure as it is.
+KEEP_FIGURE: Any = object()
 
 
 def _when(value: str) -> dt.datetime:
@@ -34,6 +37,29 @@ def _client(name: str) -> User:
     if client is None:
         raise CommandError(f"no API client {username}")
     return client
+
+
+def _client_or_key(name: str) -> User:
+    """A client by its name (``mes``, ``client:mes``) or by one of its keys' prefixes."""
+    found = User.objects.filter(
+        username=name if name.startswith("client:") else f"client:{name}", is_api_client=True
+    ).first()
+    if found is None:
+        key = ApiToken.objects.filter(prefix=name.removeprefix(f"{tokens.PREFIX}_")).first()
+        found = key.user if key is not None else None
+    if found is None:
+        raise CommandError(f"no API client or key {name}")
+    return found
+
+
+def _figure(value: str) -> int | None:
+    """A whole number, or ``default`` for the site's default."""
+    if value == "default":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise CommandError(f"not a whole number or 'default': {value}") from exc
 
 
 def _key(prefix: str) -> ApiToken:
@@ -71,6 +97,13 @@ class Command(BaseCommand):
         revoke.add_argument("--reason", required=True)
         listing = sub.add_parser("list", help="clients and their keys (never the secrets)")
         listing.add_argument("client", nargs="?")
+        limit = sub.add_parser(
+            "limit", help="show or set a client's rate limit (without options: show it)"
+        )
+        limit.add_argument("client", help="the client's name or one of its keys' prefixes")
+        limit.add_argument("--per-minute", type=_figure, default=KEEP_FIGURE, dest="per_minute")
+        limit.add_argument("--burst", type=_figure, default=KEEP_FIGURE)
+        limit.add_argument("--reason", default="")
 
     @staticmethod
     def _key_options(parser: CommandParser) -> None:
@@ -132,3 +165,25 @@ class Command(BaseCommand):
                     f"  {k.prefix}\t{tokens.state(k)}\tscopes={','.join(k.scopes)}"
                     f"\texpires={expires}\tlast_used={used}"
                 )
+
+    def _limit(
+        self, actor: Actor, *, client: str, per_minute: Any, burst: Any, **opts: Any
+    ) -> None:
+        target = _client_or_key(client)
+        if per_minute is not KEEP_FIGURE or burst is not KEEP_FIGURE:
+            if per_minute is KEEP_FIGURE:
+                per_minute = target.rate_limit_per_minute
+            if burst is KEEP_FIGURE:
+                burst = target.rate_limit_burst
+            target = ratelimits.set_client_limit(
+                actor, target.pk, per_minute=per_minute, burst=burst, reason=opts["reason"]
+            )
+        shown = ratelimits.limit_view(target)
+        own = [
+            "own" if shown["own_per_minute"] is not None else "default",
+            "own" if shown["own_burst"] is not None else "default",
+        ]
+        self.stdout.write(
+            f"{target.username}\tper_minute={shown['per_minute']} ({own[0]})"
+            f"\tburst={shown['burst']} ({own[1]})"
+        )
