@@ -94,7 +94,7 @@ def safe_url(url: str) -> str:
     """The URL without its password, for a log line."""
     parts = urlsplit(url)
     try:
-        port = parts.port or 6379
+        port = str(parts.port or 6379)
     except ValueError:
         port = "?"
     return f"{parts.scheme}://{parts.hostname or ''}:{port}{parts.path}"
