@@ -130,3 +130,12 @@ def test_one_event_per_subscription_names_its_letters(admin):
         (str(sub.pk), [a.pk]),
         (str(other.pk), [b.pk]),
     ]
+
+
+def test_an_id_no_database_can_hold_is_unknown_not_an_error(admin, unchanged):
+    with unchanged(), pytest.raises(DeadLetterNotFound):
+        services.request_replay(admin, dead_letter_ids=[2**70], reason="x")
+    with unchanged(), pytest.raises(DeadLetterNotFound):
+        services.request_replay(admin, dead_letter_ids=[-3], reason="x")
+    with unchanged(), pytest.raises(SubscriptionNotFound):
+        services.request_replay(admin, subscription=2**70, reason="x")

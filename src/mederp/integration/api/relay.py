@@ -9,7 +9,7 @@ secret: a replay with the same ``Idempotency-Key`` answers the same subscription
 """
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Schema
@@ -31,6 +31,9 @@ CHANGE = "integration.change_subscription"
 VIEW_LOG = "integration.view_deliveryattempt"
 VIEW_DEAD = "integration.view_deadletter"
 REPLAY = "integration.replay_deadletter"
+
+# A database id: positive and within a 64-bit integer (a larger one is refused, not a 500).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 SHOWN_ONCE = (
     "The webhook signing secret, shown in this answer only (null in an idempotent replay, "
@@ -145,14 +148,14 @@ class DeadLetterPage(Schema):
 
 class DeadLetterQuery(Schema):
     state: Literal["", "dead", "replay_requested", "replayed"] = ""
-    subscription: int | None = Field(default=None, description="A subscription id")
+    subscription: Id | None = Field(default=None, description="A subscription id")
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0)
 
 
 class ReplayIn(StrictIn):
-    ids: list[int] = Field(default_factory=list, max_length=1000, description="Dead letter ids")
-    subscription: int | None = Field(
+    ids: list[Id] = Field(default_factory=list, max_length=1000, description="Dead letter ids")
+    subscription: Id | None = Field(
         default=None, description="Alone: every dead letter of this subscription"
     )
     reason: str = Field(max_length=2000, description="Why (AT-04)")

@@ -33,6 +33,7 @@ from mederp.integration.models import DeadLetter, DeadLetterState, Subscription
 REPLAY = "integration.replay_deadletter"
 RECORD_TYPE = "integration.deadletter"
 MAX_BATCH = 1000
+MAX_ID = 2**63 - 1  # what the database's bigint holds; larger ids exist nowhere
 
 
 def _label(letter: DeadLetter) -> str:
@@ -60,6 +61,11 @@ def request_replay(
     ids = sorted({int(i) for i in dead_letter_ids or ()})
     if not ids and subscription is None:
         raise ReplayTargetRequired()
+    impossible = [i for i in ids if not 1 <= i <= MAX_ID]
+    if impossible:
+        raise DeadLetterNotFound(ids=", ".join(map(str, impossible)), missing=impossible)
+    if subscription is not None and not 1 <= subscription <= MAX_ID:
+        raise SubscriptionNotFound(subscription=subscription)
     if len(ids) > MAX_BATCH:
         raise ReplayTargetRequired(
             _("At most %(n)s dead letters at a time.") % {"n": MAX_BATCH}, field="ids"
