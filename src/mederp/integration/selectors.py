@@ -149,10 +149,10 @@ def relay_status(subscription_ids: list[int] | None = None) -> list[Subscription
     statuses = {
         s.pk: SubscriptionStatus(
             subscription=s,
-            dead_letters=s.n_dead,  # type: ignore[attr-defined]
-            replays_requested=s.n_replay,  # type: ignore[attr-defined]
-            last_delivery_at=s.last_delivered,  # type: ignore[attr-defined]
-            last_attempt_at=s.last_attempted,  # type: ignore[attr-defined]
+            dead_letters=s.n_dead,
+            replays_requested=s.n_replay,
+            last_delivery_at=s.last_delivered,
+            last_attempt_at=s.last_attempted,
         )
         for s in ordered
     }
