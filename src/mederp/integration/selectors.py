@@ -104,19 +104,28 @@ def _latest(**filters: Any) -> Subquery:
     return Subquery(rows.values("attempted_at")[:1])
 
 
-# Per lane of each subscription: its cursor, and the committed events after it (sequenced or
-# not yet: an event the sequencer has not numbered is owed too) grouped by type, so the
-# patterns are applied in Python by the same rule the relay uses (``events.matches``).
-_PENDING = """
+# Per lane of each subscription: its cursor, and the committed events after it grouped by
+# type, so the patterns are applied in Python by the same rule the relay uses
+# (``events.matches``). Two parts, each on an index: the numbered events after the cursor
+# (``outbox_partition_feed_idx``, a range per lane) and the events the sequencer has not numbered
+# yet (``outbox_unpositioned_idx``), which are owed too. One ``OR`` of the two would scan the
+# whole outbox.
+_LANE = """
 SELECT c.subscription_id, c.partition, c.position, c.attempts, c.next_attempt_at, c.last_error,
        e.event_type, COUNT(e.id), MIN(e.occurred_at)
 FROM integration_relaycursor c
-LEFT JOIN core_outboxevent e
-  ON e.partition = c.partition AND (e.position > c.position OR e.position IS NULL)
+{join} core_outboxevent e ON e.partition = c.partition AND {after}
 WHERE c.subscription_id IN ({ids})
 GROUP BY c.subscription_id, c.partition, c.position, c.attempts, c.next_attempt_at,
          c.last_error, e.event_type
 """
+
+
+def _pending_sql(n: int) -> str:
+    ids = ", ".join(["%s"] * n)
+    numbered = _LANE.format(join="LEFT JOIN", after="e.position > c.position", ids=ids)
+    unnumbered = _LANE.format(join="JOIN", after="e.position IS NULL", ids=ids)
+    return f"{numbered} UNION ALL {unnumbered}"
 
 
 def _aware(value: Any) -> dt.datetime | None:
@@ -160,7 +169,7 @@ def relay_status(subscription_ids: list[int] | None = None) -> list[Subscription
         return []
     ids = sorted(statuses)
     with connection.cursor() as cur:
-        cur.execute(_PENDING.format(ids=", ".join(["%s"] * len(ids))), ids)
+        cur.execute(_pending_sql(len(ids)), [*ids, *ids])
         rows = cur.fetchall()
     lanes: dict[int, set[int]] = defaultdict(set)
     retrying: dict[tuple[int, int], RetryingLane] = {}
