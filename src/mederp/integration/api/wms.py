@@ -35,7 +35,7 @@ ProductName = Annotated[
 Number = Annotated[str, Field(default="", max_length=64)]
 
 
-class StockTransferredData(StrictIn):
+class WmsStockTransferredData(StrictIn):
     warehouse: str = Field(min_length=1, max_length=16, description="Warehouse code, e.g. WH1")
     from_location: Code = Field(description="Location code within the warehouse")
     to_location: Code = Field(description="Location code within the warehouse")
@@ -46,7 +46,7 @@ class StockTransferredData(StrictIn):
     reason: str = Field(default="", max_length=2000)
 
 
-class PickConfirmedData(StrictIn):
+class WmsPickConfirmedData(StrictIn):
     order: str = Field(min_length=1, max_length=32, description="Sales order number")
     scan: str = Field(
         default="",
@@ -63,17 +63,17 @@ class PickConfirmedData(StrictIn):
     )
 
 
-class CountedLine(StrictIn):
+class WmsCountedLine(StrictIn):
     product: ProductName
     lot_number: Number
     serial_number: Number
     counted: Exact = Field(description="What was found, 0 or more")
 
 
-class CountReportedData(StrictIn):
+class WmsCountReportedData(StrictIn):
     warehouse: str = Field(min_length=1, max_length=16)
     location: Code
-    lines: list[CountedLine] = Field(
+    lines: list[WmsCountedLine] = Field(
         default_factory=list,
         max_length=5000,
         description="Everything found at the location; what the books expect and this does "
@@ -85,22 +85,22 @@ class WmsEventIn(InboundEnvelope):
     pass
 
 
-class StockTransferredIn(WmsEventIn):
+class WmsStockTransferredIn(WmsEventIn):
     type: Literal["stock_transferred"]
-    data: StockTransferredData
+    data: WmsStockTransferredData
 
 
-class PickConfirmedIn(WmsEventIn):
+class WmsPickConfirmedIn(WmsEventIn):
     type: Literal["pick_confirmed"]
-    data: PickConfirmedData
+    data: WmsPickConfirmedData
 
 
-class CountReportedIn(WmsEventIn):
+class WmsCountReportedIn(WmsEventIn):
     type: Literal["count_reported"]
-    data: CountReportedData
+    data: WmsCountReportedData
 
 
-class MoveOut(Schema):
+class WmsMoveOut(Schema):
     id: int
     product: str
     gtin: str
@@ -111,7 +111,7 @@ class MoveOut(Schema):
     to_location: str
 
 
-class PickOut(Schema):
+class WmsPickOut(Schema):
     id: int
     order: str
     order_id: int
@@ -123,7 +123,7 @@ class PickOut(Schema):
     serial_number: str | None
 
 
-class CountLineOut(Schema):
+class WmsCountLineOut(Schema):
     id: int
     product: str
     lot_number: str | None
@@ -133,12 +133,12 @@ class CountLineOut(Schema):
     difference: str | None
 
 
-class CountOut(Schema):
+class WmsCountOut(Schema):
     id: int
     warehouse: str
     location: str
     status: str
-    lines: list[CountLineOut]
+    lines: list[WmsCountLineOut]
 
 
 class WmsEventOut(Schema):
@@ -149,13 +149,13 @@ class WmsEventOut(Schema):
     status: str
     reference: str = Field(description="The move (MV-…), sales order or cycle count (CC-…)")
     received_at: dt.datetime
-    move: MoveOut | None = None
-    pick: PickOut | None = None
-    count: CountOut | None = None
+    move: WmsMoveOut | None = None
+    pick: WmsPickOut | None = None
+    count: WmsCountOut | None = None
 
 
 WmsEventBody = Annotated[
-    StockTransferredIn | PickConfirmedIn | CountReportedIn,
+    WmsStockTransferredIn | WmsPickConfirmedIn | WmsCountReportedIn,
     Field(discriminator="type"),
 ]
 
