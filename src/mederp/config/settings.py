@@ -222,6 +222,8 @@ MEDERP_RELAY: dict[str, Any] = {
     "BACKOFF_MAX_SECONDS": float(os.environ.get("MEDERP_RELAY_BACKOFF_MAX", "3600")),
     "LEASE_SECONDS": _env_int("MEDERP_RELAY_LEASE_SECONDS", 30),
     "MAX_ATTEMPTS": _env_int("MEDERP_RELAY_MAX_ATTEMPTS", 8),
+    # Plain http:// webhooks to other hosts (signatures protect integrity, not confidentiality).
+    "ALLOW_HTTP": env_bool("MEDERP_RELAY_ALLOW_HTTP", False),
 }
 # Inbound events (docs/integration.md): how far ahead of the server a sender's clock may be.
 MEDERP_INBOUND_CLOCK_SKEW_SECONDS = _env_int("MEDERP_INBOUND_CLOCK_SKEW_SECONDS", 300)

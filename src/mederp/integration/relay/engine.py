@@ -40,6 +40,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 
 from mederp.core import clock, outbox
+from mederp.integration.events import matches
 from mederp.integration.models import (
     DeadLetter,
     DeadLetterState,
@@ -51,7 +52,7 @@ from mederp.integration.models import (
 )
 from mederp.integration.relay import lanes
 from mederp.integration.relay.contract import DeliveryResult, OutboundEvent
-from mederp.integration.relay.settle import Backoff, Settlement, settle, wants
+from mederp.integration.relay.settle import Backoff, Settlement, settle
 from mederp.integration.relay.transports import TransportFactory, Transports, default_transport
 
 log = logging.getLogger("mederp.integration.relay")
@@ -197,7 +198,7 @@ class Relay:
 
     def _deliver_lanes(self, sub: Subscription, cursors: list[RelayCursor]) -> None:
         rows = lanes.next_events(cursors, limit=self.batch)
-        sent = [OutboundEvent.from_row(r) for r in rows if wants(sub.event_types, r.event_type)]
+        sent = [OutboundEvent.from_row(r) for r in rows if matches(r.event_type, sub.event_types)]
         started = time.perf_counter()
         result = self._send(sub, sent) if sent else DeliveryResult(delivered=0)
         duration_ms = round((time.perf_counter() - started) * 1000)

@@ -11,8 +11,7 @@ subscription's ``max_attempts`` becomes a dead letter and the lane moves past it
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +26,6 @@ from mederp.integration.relay import backoff
 from mederp.integration.relay.contract import DeliveryResult, OutboundEvent
 
 _ERROR_LEN = 500
-
-
-def wants(patterns: Iterable[str], event_type: str) -> bool:
-    """Whether a subscription's patterns (``*``, ``sales.*``, ``inventory.lot.released``)
-    select ``event_type``; an empty list selects nothing."""
-    return any(fnmatch.fnmatchcase(event_type, str(p)) for p in patterns)
 
 
 @dataclass
