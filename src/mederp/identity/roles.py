@@ -33,6 +33,12 @@ QUALITY_APPS = (
     "supplier_quality",
 )
 VIEW_QUALITY = tuple(f"{app}.view_*" for app in QUALITY_APPS)
+# The outbound relay's subscriptions, delivery log and dead letters, read-only (issue 7).
+VIEW_RELAY = (
+    "integration.view_subscription",
+    "integration.view_deliveryattempt",
+    "integration.view_deadletter",
+)
 
 ROLES: dict[str, dict[str, Any]] = {
     "administrator": {"label": _("Administrator"), "perms": ("*",)},
@@ -70,6 +76,8 @@ ROLES: dict[str, dict[str, Any]] = {
             # The quality system is QA's: plans, inspections, deviations, NCRs, CAPAs,
             # complaints and adverse events, supplier evaluation (ISO 13485 §8).
             *(f"{app}.*" for app in QUALITY_APPS),
+            # Where events went: the delivery log and dead letters (the administrator replays).
+            *VIEW_RELAY,
         ),
     },
     "qc_inspector": {
@@ -207,6 +215,21 @@ ROLES: dict[str, dict[str, Any]] = {
             "integration.post_lims_result",
         ),
     },
+    "wms_client": {
+        "label": _("WMS (warehouse system)"),
+        # For API clients, never people: the WMS posts warehouse events
+        # (/api/v1/integration/wms/events): transfers, picks confirmed by scan and blind
+        # counts; the count's differences wait for a person's signature.
+        "perms": (
+            *VIEW_MASTER_DATA,
+            "inventory.add_move",
+            "inventory.add_cyclecount",
+            "inventory.change_cyclecount",
+            "sales.view_salesorder",
+            "sales.pick_salesorder",
+            "integration.post_wms_event",
+        ),
+    },
     "auditor": {
         "label": _("Auditor (read-only)"),
         "perms": (
@@ -218,6 +241,7 @@ ROLES: dict[str, dict[str, Any]] = {
             *VIEW_QUALITY,
             "core.view_*",
             "core.export_*",
+            *VIEW_RELAY,
         ),
     },
 }

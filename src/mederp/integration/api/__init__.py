@@ -5,7 +5,7 @@ annotations through the permission wrapper, which needs real types. Split by sub
 module imports the one router from ``common`` and is imported here.
 """
 
-from mederp.integration.api import lims, mes
+from mederp.integration.api import lims, mes, relay, wms
 from mederp.integration.api.common import router
 
-__all__ = ["lims", "mes", "router"]
+__all__ = ["lims", "mes", "relay", "router", "wms"]
