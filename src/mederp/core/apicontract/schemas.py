@@ -8,11 +8,11 @@ walking which operation or component led into which component.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mederp.core.apicontract import shapes
 from mederp.core.apicontract.findings import (
     ADDED,
     BREAKING,
@@ -27,7 +27,6 @@ Schema = Mapping[str, Any]
 Key = tuple[str, str, str]
 Emit = Callable[[str, str, str], None]
 
-_SCHEMA_REF = "#/components/schemas/"
 # Bounds that cap a value from above / below; a tighter cap refuses values valid before.
 _UPPER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
 _LOWER = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
@@ -36,7 +35,6 @@ _SHAPES = ("pattern", "format", "multipleOf")
 # (old type, new type) that is no change for a client: a request field that took integers and
 # now takes any number; a response field that returned numbers and now returns integers.
 _WIDER = {REQUEST: ("integer", "number"), RESPONSE: ("number", "integer")}
-_ANNOTATIONS = ("title", "description", "default", "examples", "example", "deprecated")
 
 
 class SchemaComparator:
@@ -101,15 +99,15 @@ class SchemaComparator:
             self._emit(
                 CHANGED,
                 f"{loc}/default",
-                f"{subject} defaults to {_show(new.get('default'))} now "
-                f"(was {_show(old.get('default'))})",
+                f"{subject} defaults to {shapes.show(new.get('default'))} now "
+                f"(was {shapes.show(old.get('default'))})",
             )
-        old_alts, new_alts = _alternatives(old), _alternatives(new)
+        old_alts, new_alts = shapes.alternatives(old), shapes.alternatives(new)
         if len(old_alts) > 1 or len(new_alts) > 1:
             self._union(old_alts, new_alts, direction, loc, subject)
             return
         old, new = old_alts[0], new_alts[0]
-        old_name, new_name = _component(old), _component(new)
+        old_name, new_name = shapes.component(old), shapes.component(new)
         if old_name and new_name:
             key = (old_name, new_name, direction)
             self._edges[self._stack[-1] if self._stack else self.operation].add(key)
@@ -182,14 +180,14 @@ class SchemaComparator:
                         new_left.remove(b)
                         break
 
-        take(lambda a, b: _component(a) is not None and _component(a) == _component(b))
+        take(lambda a, b: shapes.component(a) is not None and _same_component(a, b))
         take(lambda a, b: self._type(a, self.old) == self._type(b, self.new))
         wider = _WIDER[direction]
         take(lambda a, b: (self._type(a, self.old), self._type(b, self.new)) == wider)
         return pairs, old_left, new_left
 
     def _single(self, old: Schema, new: Schema, direction: str, loc: str, subject: str) -> None:
-        ot, nt = _type(old), _type(new)
+        ot, nt = shapes.kind_of(old), shapes.kind_of(new)
         if ot != nt:
             if ot is None:
                 if direction == REQUEST:
@@ -217,12 +215,12 @@ class SchemaComparator:
             self._array(old, new, direction, loc, subject)
 
     def _enum(self, old: Schema, new: Schema, direction: str, loc: str, subject: str) -> None:
-        oe, ne = _enum(old), _enum(new)
+        oe, ne = shapes.enum_values(old), shapes.enum_values(new)
         if oe == ne:
             return
         where = f"{loc}/enum"
         if oe is None or ne is None:
-            listed = ", ".join(_show(v) for v in (ne or oe or ()))
+            listed = ", ".join(shapes.show(v) for v in (ne or oe or ()))
             if ne is not None and direction == REQUEST:
                 self._emit(BREAKING, where, f"{subject} now accepts only {listed}")
             elif ne is not None:
@@ -232,22 +230,22 @@ class SchemaComparator:
             else:
                 self._emit(BREAKING, where, f"{subject} may now return values beyond {listed}")
             return
-        old_keys, new_keys = {_key(v) for v in oe}, {_key(v) for v in ne}
-        gone = [v for v in oe if _key(v) not in new_keys]
-        came = [v for v in ne if _key(v) not in old_keys]
+        old_keys, new_keys = {shapes.value_key(v) for v in oe}, {shapes.value_key(v) for v in ne}
+        gone = [v for v in oe if shapes.value_key(v) not in new_keys]
+        came = [v for v in ne if shapes.value_key(v) not in old_keys]
         for v in gone:
             if direction == REQUEST:
-                self._emit(BREAKING, where, f"{subject} no longer accepts {_show(v)}")
+                self._emit(BREAKING, where, f"{subject} no longer accepts {shapes.show(v)}")
             else:
-                self._emit(CHANGED, where, f"{subject} no longer returns {_show(v)}")
+                self._emit(CHANGED, where, f"{subject} no longer returns {shapes.show(v)}")
         for v in came:
             if direction == REQUEST:
-                self._emit(ADDED, where, f"{subject} accepts {_show(v)}")
+                self._emit(ADDED, where, f"{subject} accepts {shapes.show(v)}")
             else:
                 self._emit(
                     BREAKING,
                     where,
-                    f"{subject} may now return {_show(v)}, a value clients built on the old "
+                    f"{subject} may now return {shapes.show(v)}, a value clients built on the old "
                     "list do not know",
                 )
 
@@ -256,15 +254,15 @@ class SchemaComparator:
             o, n = old.get(name), new.get(name)
             if o == n:
                 continue
-            if not all(v is None or _number(v) for v in (o, n)):
+            if not all(v is None or shapes.is_number(v) for v in (o, n)):
                 self._emit(BREAKING, f"{loc}/{name}", f"{subject}: {name} changed")
                 continue
             if name in _UPPER:
                 tighter = n is not None and (o is None or n < o)
             else:
                 tighter = n is not None and (o is None or n > o)
-            before = "none" if o is None else _show(o)
-            now = "none" if n is None else _show(n)
+            before = "none" if o is None else shapes.show(o)
+            now = "none" if n is None else shapes.show(n)
             text = f"{subject}: {name} is {now} now (was {before})"
             if direction == REQUEST and tighter:
                 self._emit(BREAKING, f"{loc}/{name}", f"{text}; values accepted before are refused")
@@ -278,7 +276,7 @@ class SchemaComparator:
             o, n = old.get(name), new.get(name)
             if o == n:
                 continue
-            text = f"{subject}: {name} is {_show(n)} now (was {_show(o)})"
+            text = f"{subject}: {name} is {shapes.show(n)} now (was {shapes.show(o)})"
             risky = n is not None if direction == REQUEST else o is not None
             self._emit(BREAKING if risky else CHANGED, f"{loc}/{name}", text)
 
@@ -287,7 +285,7 @@ class SchemaComparator:
         old_req, new_req = set(old.get("required", [])), set(new.get("required", []))
         added = [p for p in new_props if p not in old_props]
         for name, schema in old_props.items():
-            what, where = _child(subject, name), f"{loc}/properties/{escape(name)}"
+            what, where = shapes.child(subject, name), f"{loc}/properties/{escape(name)}"
             if name in new_props:
                 if direction == REQUEST and name in new_req and name not in old_req:
                     self._emit(BREAKING, where, f"{what} is required now")
@@ -308,7 +306,7 @@ class SchemaComparator:
             else:
                 self._emit(CHANGED, where, f"{what} was removed{hint}: it is ignored now")
         for name in added:
-            what, where = _child(subject, name), f"{loc}/properties/{escape(name)}"
+            what, where = shapes.child(subject, name), f"{loc}/properties/{escape(name)}"
             if direction == RESPONSE:
                 self._emit(ADDED, where, f"new response field {what}")
             elif name in new_req:
@@ -321,7 +319,7 @@ class SchemaComparator:
         oa, na = old.get("additionalProperties"), new.get("additionalProperties")
         where = f"{loc}/additionalProperties"
         if isinstance(oa, Mapping) and isinstance(na, Mapping):
-            self.compare(oa, na, direction, where, _child(subject, "*"))
+            self.compare(oa, na, direction, where, shapes.child(subject, "*"))
         elif direction == REQUEST and na is False and oa is not False:
             self._emit(BREAKING, where, f"{subject} refuses unknown fields now")
         elif direction == REQUEST and isinstance(na, Mapping) and oa in (None, True):
@@ -332,10 +330,10 @@ class SchemaComparator:
     def _array(self, old: Schema, new: Schema, direction: str, loc: str, subject: str) -> None:
         oi, ni = old.get("items"), new.get("items")
         if isinstance(oi, Mapping) and isinstance(ni, Mapping):
-            self.compare(oi, ni, direction, f"{loc}/items", _child(subject, "[]"))
+            self.compare(oi, ni, direction, f"{loc}/items", shapes.child(subject, "[]"))
         op, np = old.get("prefixItems", []), new.get("prefixItems", [])
         for i, (a, b) in enumerate(zip(op, np, strict=False)):
-            self.compare(a, b, direction, f"{loc}/prefixItems/{i}", _child(subject, f"[{i}]"))
+            self.compare(a, b, direction, f"{loc}/prefixItems/{i}", shapes.child(subject, f"[{i}]"))
         if len(op) != len(np):
             self._emit(
                 BREAKING,
@@ -346,105 +344,19 @@ class SchemaComparator:
     # -- helpers needing a document -------------------------------------------------------
 
     def _type(self, schema: Schema, doc: Mapping[str, Any]) -> str | None:
-        return _type(self.resolve(schema, doc))
+        return shapes.kind_of(self.resolve(schema, doc))
 
     def _describe(self, schema: Schema, doc: Mapping[str, Any]) -> str:
-        name = _component(schema)
+        name = shapes.component(schema)
         if name:
             return f"`{name}`"
         return self._type(schema, doc) or "any value"
 
     def _renamed(self, schema: Schema, added: Mapping[str, Schema]) -> str:
         """`` (renamed to `x`?)`` when exactly one new field has the removed one's schema."""
-        same = [p for p, s in added.items() if _bare(s) == _bare(schema)]
+        same = [p for p, s in added.items() if shapes.bare(s) == shapes.bare(schema)]
         return f" (renamed to `{same[0]}`?)" if len(same) == 1 else ""
 
 
-def _alternatives(schema: Schema) -> list[Schema]:
-    """The members of a union (``anyOf``/``oneOf``/``type: [..]``), flattened; else itself."""
-    for key in ("anyOf", "oneOf"):
-        if isinstance(schema.get(key), list):
-            out: list[Schema] = []
-            for member in schema[key]:
-                out.extend(_alternatives(member))
-            return out or [{}]
-    kinds = schema.get("type")
-    if isinstance(kinds, list) and len(kinds) > 1:
-        return [{**schema, "type": kind} for kind in kinds]
-    if isinstance(schema.get("allOf"), list) and len(schema["allOf"]) == 1:
-        return _alternatives(schema["allOf"][0])
-    return [schema]
-
-
-def _component(schema: Schema) -> str | None:
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
-        return ref[len(_SCHEMA_REF) :].replace("~1", "/").replace("~0", "~")
-    return None
-
-
-def _type(schema: Schema) -> str | None:
-    kind = schema.get("type")
-    if isinstance(kind, list) and len(kind) == 1:
-        kind = kind[0]
-    if isinstance(kind, str):
-        return kind
-    values = _enum(schema)
-    if values:
-        kinds = {_json_type(v) for v in values}
-        if len(kinds) == 1:
-            return kinds.pop()
-    if "properties" in schema or "additionalProperties" in schema:
-        return "object"
-    if "items" in schema or "prefixItems" in schema:
-        return "array"
-    return None
-
-
-def _enum(schema: Schema) -> list[Any] | None:
-    if isinstance(schema.get("enum"), list):
-        return list(schema["enum"])
-    if "const" in schema:
-        return [schema["const"]]
-    return None
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _bare(schema: Any) -> Any:
-    """A schema without its annotations, to recognise the same field under a new name."""
-    if isinstance(schema, Mapping):
-        return {k: _bare(v) for k, v in schema.items() if k not in _ANNOTATIONS}
-    if isinstance(schema, list):
-        return [_bare(v) for v in schema]
-    return schema
-
-
-def _child(subject: str, name: str) -> str:
-    """```ProductIn``` + ``name`` -> ```ProductIn.name```; ``[]`` and ``[0]`` index."""
-    sep = "" if name.startswith("[") else "."
-    return f"{subject[:-1]}{sep}{name}`"
+def _same_component(a: Schema, b: Schema) -> bool:
+    return shapes.component(a) == shapes.component(b)
