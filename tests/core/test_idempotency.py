@@ -132,3 +132,20 @@ def test_concurrent_duplicates_execute_once_and_both_get_the_first_response(make
     assert UnitOfMeasure.objects.count() == 1
     assert AuditEntry.objects.filter(record_type="catalog.unitofmeasure").count() == 1
     assert IdempotencyRecord.objects.get(key="dup-1").status_code == 201
+
+
+def test_a_stored_answer_renders_times_as_the_first_answer_did():
+    """A replay returns the first answer's JSON exactly: the API renders a time to the
+    millisecond with ``Z``, so the stored answer must not keep the microseconds (invariant 5)."""
+    from decimal import Decimal
+
+    from ninja.renderers import JSONRenderer
+
+    from mederp.core.idempotency import as_rendered
+
+    payload = {
+        "at": dt.datetime(2026, 11, 26, 9, 30, 1, 456789, tzinfo=dt.UTC),
+        "qty": Decimal("12.500"),
+    }
+    first = json.loads(JSONRenderer().render(None, payload, response_status=201))
+    assert as_rendered(payload) == first == {"at": "2026-11-26T09:30:01.456Z", "qty": "12.500"}

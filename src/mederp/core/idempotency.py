@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Status
+from ninja.responses import NinjaJSONEncoder
 
 from mederp.core import canonical, clock
 from mederp.core.errors import Conflict, ValidationFailed
@@ -95,9 +97,22 @@ def run_idempotent(
             return _replay(principal, key, fingerprint)
         status, payload = execute()
         claim.status_code = status
-        claim.response_body = canonical.to_json_value(payload)
+        claim.response_body = as_rendered(payload)
         claim.save(update_fields=["status_code", "response_body"])
         return Status(status, payload)
+
+
+class _RenderedJSON(NinjaJSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, models.Model):
+            return o.pk
+        return super().default(o)
+
+
+def as_rendered(payload: Any) -> Any:
+    """The payload as the API's renderer writes it (times to the millisecond, ``Z``), so a
+    replay is byte-for-byte the JSON the first call answered, not a more precise cousin."""
+    return json.loads(json.dumps(payload, cls=_RenderedJSON))
 
 
 def _replay(principal: str, key: str, fingerprint: str) -> JsonResponse:
