@@ -10,6 +10,13 @@ response back, one with another body (another value) is refused with
 ``integration.event_id_reused`` (409) and writes nothing. The result row carries the id too
 (``InspectionResult.external_id``, unique per source), which backs the lock up.
 
+Out of order (docs/integration.md): the result that counts for a characteristic is the latest
+recorded, so a result measured *before* the one already recorded for its characteristic (a
+correction that overtook its original) is refused, ``integration.result_out_of_order`` (409),
+and writes nothing: recorded after it, it would silently replace the later measurement. A
+result for an inspection not open yet (the lot not received, the work order not released) is
+refused ``integration.unknown_inspection`` and may be sent again later under the same id.
+
 ISO 13485 §7.5.1, §8.2.6 (records of inspection from the lab, who and which system);
 21 CFR 11.10(e) (inputs from systems are traceable).
 """
@@ -24,12 +31,14 @@ from mederp.core.services import authorize
 from mederp.integration.errors import (
     AmbiguousInspection,
     InspectionNotNamed,
+    ResultOutOfOrder,
     UnknownInspection,
 )
-from mederp.integration.models import EventSource, InboundEventStatus
+from mederp.integration.models import EventSource, InboundEvent, InboundEventStatus
 from mederp.integration.services.inbound import Received, receive_once
 from mederp.quality.inspections import services as inspections
-from mederp.quality.inspections.models import Inspection, InspectionState
+from mederp.quality.inspections.locks import lock_inspection
+from mederp.quality.inspections.models import Inspection, InspectionResult, InspectionState
 
 LIMS = EventSource.LIMS
 PERMISSION = "integration.post_lims_result"
@@ -63,6 +72,50 @@ def find_inspection(
     return matches[0]
 
 
+def measured_at(result: InspectionResult) -> dt.datetime:
+    """When a recorded result was measured: the LIMS's ``occurred_at`` for a LIMS result, the
+    time it was entered for one typed at the screen."""
+    if result.source == LIMS and result.external_id:
+        stored = (
+            InboundEvent.objects.filter(source=LIMS, event_id=result.external_id)
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        if stored is not None:
+            return stored
+    return result.recorded_at
+
+
+def check_in_order(
+    target: Inspection, characteristic: str, occurred_at: dt.datetime, result_id: str
+) -> None:
+    """Refuse a result measured before the latest one recorded for its characteristic."""
+    name = characteristic.strip().casefold()
+    latest = next(
+        (
+            r
+            for r in InspectionResult.objects.filter(inspection=target)
+            .select_related("characteristic")
+            .order_by("-id")
+            if r.characteristic.name.casefold() == name
+        ),
+        None,
+    )
+    if latest is None:
+        return
+    later = measured_at(latest)
+    if occurred_at < later:
+        raise ResultOutOfOrder(
+            result_id=result_id,
+            characteristic=latest.characteristic.name,
+            inspection=target.number,
+            recorded=latest.external_id or str(latest.pk),
+            recorded_at=later.isoformat(),
+            occurred_at=occurred_at.isoformat(),
+            field="occurred_at",
+        )
+
+
 def receive_lims_result(
     actor: Actor,
     *,
@@ -87,6 +140,11 @@ def receive_lims_result(
 
     def effect() -> tuple[str, dict[str, Any]]:
         target = find_inspection(number=inspection, lot=lot, product=product, stage=stage)
+        if target.state == InspectionState.OPEN:
+            # Under the inspection's row lock (record_results takes it again): two results of
+            # one characteristic are judged one after the other.
+            lock_inspection(target.pk)
+            check_in_order(target, characteristic, occurred_at, result_id)
         inspections.record_results(
             actor,
             target.pk,
