@@ -5,7 +5,7 @@ runs with its own Django on the scratch database and answers one command at a ti
   writes them: lane, per-aggregate number, a realistic payload);
 - ``subscribe``: pause every subscription, then create the phase's own through the service,
   its lanes starting at a chosen feed position, in one transaction; answers the commit time;
-- ``produce``: the lag phase's producer, one event per transaction at a fixed rate, answering
+- ``produce``: a lag-phase producer, one event per transaction at a fixed rate, answering
   each event's commit time;
 - ``select_floor``, ``transport_floor``, ``blocking_floor``: the references (the events read with
   no delivery; delivered by the transports with no database; RabbitMQ one confirm at a time).
@@ -105,10 +105,12 @@ def subscribe(
 
 
 def produce(
-    _number: int, event_type: str, rate: float, seconds: float, start_at: float
+    number: int, event_type: str, rate: float, count: int, start_at: float
 ) -> dict[str, float]:
-    """One event per transaction through ``outbox.emit`` at ``rate`` per second for ``seconds``
-    from ``start_at``; each event id with the wall-clock time its transaction committed."""
+    """``count`` events, one per transaction through ``outbox.emit``, at ``rate`` per second
+    from ``start_at``; each event id with the wall-clock time its transaction committed. Each
+    producer writes its own aggregates (concurrent writers of one aggregate would hold its
+    lock in a real service)."""
     from django.db import transaction
 
     from mederp.core import outbox
@@ -117,15 +119,14 @@ def produce(
     actor = Actor.system("bench")
     committed: dict[str, float] = {}
     until(start_at)
-    total = int(rate * seconds)
-    for n in range(total):
+    for n in range(count):
         delay = start_at + n / rate - time.time()
         if delay > 0:
             time.sleep(delay)
         with transaction.atomic():
             event = outbox.emit(
-                actor, event_type, aggregate_type=AGGREGATE, aggregate_id=f"lag:{n % 50}",
-                payload=_payload(n),
+                actor, event_type, aggregate_type=AGGREGATE,
+                aggregate_id=f"lag:{number}:{n % 50}", payload=_payload(n),
             )  # fmt: skip
         committed[str(event.event_id)] = time.time()
     return committed

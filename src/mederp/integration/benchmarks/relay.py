@@ -13,9 +13,10 @@ In a scratch database (PostgreSQL by default, core.benchmarks.scratch):
 3. the references, in the same run: the same events delivered by the same transport with no
    database (read beforehand), pika's one-confirm-at-a-time publishing, and the events read in
    feed order with their message bodies built but not sent;
-4. lag, with the first relay count (one by default): a producer process commits one event per
-   transaction at ``--lag-rate`` for ``--lag-seconds`` while the relays run at their
-   configured poll interval; lag = arrival at the consumer - commit, p50/p95/max.
+4. lag, with the first relay count (one by default): ``--lag-producers`` processes commit one
+   event per transaction, together ``--lag-rate`` per second, for ``--lag-seconds`` while the
+   relays run at their configured poll interval; lag = arrival at the consumer - commit,
+   p50/p95/max.
 
 The consumer and the receiver live in this process (:mod:`.receivers`); RabbitMQ gets a bench
 exchange of its own, deleted at the end.
@@ -32,7 +33,7 @@ from typing import Any
 import pika
 
 from mederp.core.benchmarks import scratch
-from mederp.core.benchmarks.workers import Worker, load_average
+from mederp.core.benchmarks.workers import Worker, gather, load_average
 from mederp.integration.benchmarks.receivers import AmqpCounter, Relays, WebhookReceiver
 from mederp.integration.relay.amqp import connection_parameters
 
@@ -45,6 +46,7 @@ FULL = {
     "aggregates": 5_000,
     "lag_rate": 500.0,
     "lag_seconds": 20.0,
+    "lag_producers": 4,
     "blocking_events": 5_000,
 }
 QUICK = {
@@ -52,7 +54,8 @@ QUICK = {
     "webhook_events": 500,
     "aggregates": 500,
     "lag_rate": 500.0,
-    "lag_seconds": 5.0,
+    "lag_seconds": 3.0,
+    "lag_producers": 4,
     "blocking_events": 500,
 }
 MQ, HOOK, LAG = "bench.mq.shipped", "bench.hook.shipped", "bench.lag.shipped"
@@ -73,6 +76,9 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--aggregates", type=int, help="aggregates the events belong to")
     parser.add_argument("--lag-rate", type=float, help="events per second in the lag phase")
     parser.add_argument("--lag-seconds", type=float, help="duration of the lag phase")
+    parser.add_argument(
+        "--lag-producers", type=int, help="producer processes sharing the lag phase's rate"
+    )
 
 
 def run(options: dict[str, Any], progress: Callable[[str], None] = lambda _: None) -> dict:
@@ -112,13 +118,13 @@ class _Bench:
     def __init__(self, url: str, amqp_url: str, exchange: str, progress: Any) -> None:
         self.url, self.amqp_url, self.exchange, self.progress = url, amqp_url, exchange, progress
         self.worker = Worker(url, 0, COMMANDS)
-        self.producer = Worker(url, 1, COMMANDS)
+        self.producers: list[Worker] = []
         self.database = ""
         self._phase = 0
 
     def close(self) -> None:
-        self.worker.stop()
-        self.producer.stop()
+        for worker in [self.worker, *self.producers]:
+            worker.stop()
         try:
             connection = pika.BlockingConnection(connection_parameters(self.amqp_url))
             connection.channel().exchange_delete(self.exchange)
@@ -127,6 +133,7 @@ class _Bench:
             self.progress(f"could not delete the exchange {self.exchange}: {exc}")
 
     def measure(self, cfg: dict[str, Any], counts: list[int]) -> dict[str, Any]:
+        self.producers = [Worker(self.url, 1 + i, COMMANDS) for i in range(cfg["lag_producers"])]
         self.database = self.worker.call("database")
         self.progress(f"writing {cfg['events']:,} + {cfg['webhook_events']:,} events")
         mq = self.worker.call("prepare", MQ, int(cfg["events"]), int(cfg["aggregates"]))
@@ -148,6 +155,7 @@ class _Bench:
                 phases[f"webhook_{n}"] = figures
                 if n == counts[0]:
                     lag = self._lag(float(cfg["lag_rate"]), float(cfg["lag_seconds"]))
+                    lag["producer_processes"] = len(self.producers)
                     lag["relay_processes"] = n
             finally:
                 phases[f"relays_{n}"] = relays.stop()
@@ -222,7 +230,15 @@ class _Bench:
             self.worker.call(
                 "subscribe", self._name("lag"), "amqp", self.amqp_url, self.exchange, LAG, None
             )
-            committed = self.producer.call("produce", LAG, rate, seconds, time.time() + 1.0)
+            # Interleaved: producer i's n-th event is due at start + i/rate + n * producers/rate.
+            total, many = int(rate * seconds), len(self.producers)
+            start, share = time.time() + 1.0, rate / many
+            committed: dict[str, float] = {}
+            for answer in gather(
+                [p.send("produce", LAG, share, len(range(i, total, many)), start + i / rate)
+                 for i, p in enumerate(self.producers)]
+            ):  # fmt: skip
+                committed.update(answer)
             counter.wait_for(len(committed), 30.0)
         finally:
             counter.close()
