@@ -10,10 +10,13 @@ write. The connection is a ``SelectConnection`` whose I/O loop runs in a daemon 
 also answers heartbeats between batches; the caller hands it a batch through
 ``add_callback_threadsafe``, the one pika call made to cross threads.
 
-Messages are published ``mandatory``: an event no queue is bound for is returned and counts as
-not delivered (the lane waits and retries), so nothing is dropped silently by the broker. A
-deployment that wants unroutable events kept elsewhere gives the exchange an alternate exchange
-by broker policy.
+Messages are not published ``mandatory``: the subscription's event types decide what is
+published, and which queues bind to what is the consumers' business. With ``mandatory`` an event
+type no queue happens to bind would come back for ever and hold its lane, and with it every
+other aggregate in that lane, because of a binding choice. The broker confirms an unroutable
+message like any other; a deployment that must keep such events gives the exchange an alternate
+exchange by broker policy (docs/relay.md). A message that is returned all the same (a
+``mandatory`` policy) still stops the batch.
 
 At least once: whatever was not confirmed when the connection broke, or the process died, is
 sent again by the next attempt; consumers dedupe by ``message_id`` (the event id).
@@ -248,7 +251,7 @@ class _Link:
         try:
             for routing_key, body, properties in batch.messages:
                 self.channel.basic_publish(
-                    self.exchange, routing_key, body, properties, mandatory=True
+                    self.exchange, routing_key, body, properties, mandatory=False
                 )
                 self.next_tag += 1
         except Exception as exc:
