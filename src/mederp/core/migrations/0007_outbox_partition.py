@@ -23,20 +23,19 @@ def assign_lanes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_documentcounter'),
+        ("core", "0006_documentcounter"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxevent',
-            name='partition',
+            model_name="outboxevent",
+            name="partition",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddIndex(
-            model_name='outboxevent',
-            index=models.Index(fields=['partition', 'position'], name='outbox_partition_feed_idx'),
+            model_name="outboxevent",
+            index=models.Index(fields=["partition", "position"], name="outbox_partition_feed_idx"),
         ),
         migrations.RunPython(assign_lanes, migrations.RunPython.noop),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identity', '0003_security_log_append_only'),
+        ("identity", "0003_security_log_append_only"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='rate_limit_burst',
+            model_name="user",
+            name="rate_limit_burst",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='rate_limit_per_minute',
+            model_name="user",
+            name="rate_limit_per_minute",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]

@@ -5,108 +5,203 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0007_outbox_partition'),
-        ('integration', '0003_lims_results'),
+        ("core", "0007_outbox_partition"),
+        ("integration", "0003_lims_results"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RelayLease',
+            name="RelayLease",
             fields=[
-                ('name', models.CharField(max_length=50, primary_key=True, serialize=False)),
-                ('holder', models.CharField(max_length=100)),
-                ('expires_at', models.DateTimeField()),
+                ("name", models.CharField(max_length=50, primary_key=True, serialize=False)),
+                ("holder", models.CharField(max_length=100)),
+                ("expires_at", models.DateTimeField()),
             ],
             options={
-                'default_permissions': (),
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('kind', models.CharField(choices=[('webhook', 'webhook'), ('amqp', 'RabbitMQ')], max_length=16, verbose_name='kind')),
-                ('url', models.CharField(max_length=500, verbose_name='URL')),
-                ('event_types', models.JSONField(default=list, verbose_name='event types')),
-                ('secret_encrypted', models.TextField(blank=True, default='')),
-                ('exchange', models.CharField(blank=True, default='', max_length=100, verbose_name='exchange')),
-                ('max_attempts', models.PositiveSmallIntegerField(default=8, verbose_name='attempts before dead letter')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(verbose_name='created')),
-                ('created_by', models.CharField(max_length=200, verbose_name='created by')),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("webhook", "webhook"), ("amqp", "RabbitMQ")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("url", models.CharField(max_length=500, verbose_name="URL")),
+                ("event_types", models.JSONField(default=list, verbose_name="event types")),
+                ("secret_encrypted", models.TextField(blank=True, default="")),
+                (
+                    "exchange",
+                    models.CharField(
+                        blank=True, default="", max_length=100, verbose_name="exchange"
+                    ),
+                ),
+                (
+                    "max_attempts",
+                    models.PositiveSmallIntegerField(
+                        default=8, verbose_name="attempts before dead letter"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(verbose_name="created")),
+                ("created_by", models.CharField(max_length=200, verbose_name="created by")),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'verbose_name': 'event subscription',
-                'verbose_name_plural': 'event subscriptions',
-                'ordering': ['name'],
-                'permissions': [('replay_deadletter', 'Can replay dead-lettered event deliveries')],
+                "verbose_name": "event subscription",
+                "verbose_name_plural": "event subscriptions",
+                "ordering": ["name"],
+                "permissions": [("replay_deadletter", "Can replay dead-lettered event deliveries")],
             },
         ),
         migrations.CreateModel(
-            name='RelayCursor',
+            name="RelayCursor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('partition', models.PositiveSmallIntegerField()),
-                ('position', models.BigIntegerField(default=0)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, default='', max_length=500)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cursors', to='integration.subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("partition", models.PositiveSmallIntegerField()),
+                ("position", models.BigIntegerField(default=0)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, default="", max_length=500)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cursors",
+                        to="integration.subscription",
+                    ),
+                ),
             ],
             options={
-                'default_permissions': (),
-                'constraints': [models.UniqueConstraint(fields=('subscription', 'partition'), name='relay_cursor_lane_once')],
+                "default_permissions": (),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("subscription", "partition"), name="relay_cursor_lane_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryAttempt',
+            name="DeliveryAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.UUIDField(blank=True, null=True)),
-                ('event_type', models.CharField(blank=True, default='', max_length=100)),
-                ('position', models.BigIntegerField()),
-                ('last_position', models.BigIntegerField()),
-                ('event_count', models.PositiveIntegerField(default=1)),
-                ('attempt', models.PositiveIntegerField(default=1)),
-                ('outcome', models.CharField(choices=[('delivered', 'delivered'), ('failed', 'failed, will retry'), ('dead', 'dead letter')], max_length=16)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, default='', max_length=500)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('attempted_at', models.DateTimeField()),
-                ('relay', models.CharField(blank=True, default='', max_length=100)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='integration.subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.UUIDField(blank=True, null=True)),
+                ("event_type", models.CharField(blank=True, default="", max_length=100)),
+                ("position", models.BigIntegerField()),
+                ("last_position", models.BigIntegerField()),
+                ("event_count", models.PositiveIntegerField(default=1)),
+                ("attempt", models.PositiveIntegerField(default=1)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("delivered", "delivered"),
+                            ("failed", "failed, will retry"),
+                            ("dead", "dead letter"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, default="", max_length=500)),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("attempted_at", models.DateTimeField()),
+                ("relay", models.CharField(blank=True, default="", max_length=100)),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="integration.subscription",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['subscription', '-id'], name='relay_attempt_log_idx')],
+                "ordering": ["-id"],
+                "default_permissions": ("view",),
+                "indexes": [
+                    models.Index(fields=["subscription", "-id"], name="relay_attempt_log_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DeadLetter',
+            name="DeadLetter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempts', models.PositiveIntegerField()),
-                ('last_error', models.CharField(blank=True, default='', max_length=500)),
-                ('last_status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('dead_at', models.DateTimeField()),
-                ('state', models.CharField(choices=[('dead', 'dead'), ('replay_requested', 'replay requested'), ('replayed', 'replayed')], default='dead', max_length=20)),
-                ('replay_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('replay_requested_by', models.CharField(blank=True, default='', max_length=200)),
-                ('replayed_at', models.DateTimeField(blank=True, null=True)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.outboxevent')),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dead_letters', to='integration.subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField()),
+                ("last_error", models.CharField(blank=True, default="", max_length=500)),
+                ("last_status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("dead_at", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("dead", "dead"),
+                            ("replay_requested", "replay requested"),
+                            ("replayed", "replayed"),
+                        ],
+                        default="dead",
+                        max_length=20,
+                    ),
+                ),
+                ("replay_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("replay_requested_by", models.CharField(blank=True, default="", max_length=200)),
+                ("replayed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.outboxevent",
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dead_letters",
+                        to="integration.subscription",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['state', 'id'], name='dead_letter_state_idx')],
-                'constraints': [models.UniqueConstraint(fields=('subscription', 'event'), name='dead_letter_once')],
+                "ordering": ["-id"],
+                "default_permissions": ("view",),
+                "indexes": [models.Index(fields=["state", "id"], name="dead_letter_state_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("subscription", "event"), name="dead_letter_once"
+                    )
+                ],
             },
         ),
     ]
