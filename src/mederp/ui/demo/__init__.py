@@ -2,9 +2,10 @@
 
 Idempotent: every record is looked up by its business key first and created only when missing,
 and each chapter of the history (:data:`CHAPTERS`: :mod:`.story` buys, sells and stores,
-:mod:`.making` makes syringes and stents, :mod:`.quality` lives in the quality system) runs
-once, so running ``mederp demo`` twice changes nothing. Validity dates count from the day of
-the first load, so the expired and expiring documents bite whenever a newcomer runs it.
+:mod:`.making` makes syringes and stents, :mod:`.quality` lives in the quality system,
+:mod:`.integration` subscribes its neighbours) runs once, so running ``mederp demo`` twice
+changes nothing. Validity dates count from the day of the first load, so the expired and
+expiring documents bite whenever a newcomer runs it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db import transaction
 from mederp.core.actors import Actor
 from mederp.core.errors import DomainError
 from mederp.core.models import Signature
-from mederp.ui.demo import making, plant, quality, story
+from mederp.ui.demo import integration, making, plant, quality, story
 from mederp.ui.demo.logins import login_lines, needs_mfa
 from mederp.ui.demo.plant import DEMO_PASSWORD, USERS, gtin14, uscc
 
@@ -60,6 +61,7 @@ CHAPTERS: tuple[Callable[[story.Plant], None], ...] = (
     story.drafts_the_gates_refuse,
     story.cold_room_readings,
     *quality.CHAPTERS,
+    *integration.CHAPTERS,
 )
 
 
