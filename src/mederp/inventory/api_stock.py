@@ -82,7 +82,7 @@ class SerialOut(Schema):
     version: int
 
 
-class MoveOut(Schema):
+class StockMoveOut(Schema):
     id: int
     product_id: int
     lot_id: int | None
@@ -127,7 +127,7 @@ class ReverseIn(StrictIn):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class CountLineOut(Schema):
+class CycleCountLineOut(Schema):
     id: int
     product_id: int
     lot_id: int | None
@@ -137,7 +137,7 @@ class CountLineOut(Schema):
     difference: Decimal | None
 
 
-class CountOut(Schema):
+class CycleCountOut(Schema):
     id: int
     location_id: int
     status: str
@@ -148,7 +148,7 @@ class CountOut(Schema):
     decided_by_id: int | None
     signature_id: int | None
     version: int
-    lines: list[CountLineOut]
+    lines: list[CycleCountLineOut]
 
 
 class CountOpenIn(StrictIn):
@@ -514,7 +514,7 @@ def available(
     ]
 
 
-@router.get("/moves", response={200: list[MoveOut], **ERRORS})
+@router.get("/moves", response={200: list[StockMoveOut], **ERRORS})
 @require_perm("inventory.view_move")
 def list_moves(
     request: HttpRequest,
@@ -543,13 +543,13 @@ def list_moves(
     return [move_body(m) for m in qs[: max(1, min(limit, 1000))]]
 
 
-@router.get("/moves/{move_id}", response={200: MoveOut, **ERRORS})
+@router.get("/moves/{move_id}", response={200: StockMoveOut, **ERRORS})
 @require_perm("inventory.view_move")
 def get_move(request: HttpRequest, move_id: int) -> Any:
     return move_body(get_object_or_404(Move, pk=move_id))
 
 
-@router.post("/transfers", response={201: MoveOut, **ERRORS})
+@router.post("/transfers", response={201: StockMoveOut, **ERRORS})
 @require_perm("inventory.add_move")
 def create_transfer(request: HttpRequest, payload: TransferIn) -> Any:
     """Move stock between two internal locations (putaway, replenishment)."""
@@ -565,19 +565,19 @@ def create_transfer(request: HttpRequest, payload: TransferIn) -> Any:
             serial=payload.serial_id,
             reason=payload.reason,
         )
-        return 201, _json(MoveOut, move_body(move))
+        return 201, _json(StockMoveOut, move_body(move))
 
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
 
 
-@router.post("/moves/{move_id}/reverse", response={201: MoveOut, **ERRORS})
+@router.post("/moves/{move_id}/reverse", response={201: StockMoveOut, **ERRORS})
 @require_perm("inventory.reverse_move")
 def reverse_move(request: HttpRequest, move_id: int, payload: ReverseIn) -> Any:
     """Correct a move by its mirror image (409 ``inventory.already_reversed`` the second time)."""
 
     def execute() -> tuple[int, Any]:
         move = services.reverse_move(Actor.from_request(request), move_id, reason=payload.reason)
-        return 201, _json(MoveOut, move_body(move))
+        return 201, _json(StockMoveOut, move_body(move))
 
     return run_idempotent(request, {"move": move_id, **payload.model_dump(mode="json")}, execute)
 
@@ -585,7 +585,7 @@ def reverse_move(request: HttpRequest, move_id: int, payload: ReverseIn) -> Any:
 # --- cycle counts -------------------------------------------------------------------------------
 
 
-@router.get("/counts", response={200: list[CountOut], **ERRORS})
+@router.get("/counts", response={200: list[CycleCountOut], **ERRORS})
 @require_perm("inventory.view_cyclecount")
 def list_counts(request: HttpRequest, status: str | None = None) -> Any:
     qs = CycleCount.objects.order_by("-id")
@@ -594,25 +594,25 @@ def list_counts(request: HttpRequest, status: str | None = None) -> Any:
     return [count_body(c) for c in qs[:200]]
 
 
-@router.get("/counts/{count_id}", response={200: CountOut, **ERRORS})
+@router.get("/counts/{count_id}", response={200: CycleCountOut, **ERRORS})
 @require_perm("inventory.view_cyclecount")
 def get_count(request: HttpRequest, count_id: int) -> Any:
     return count_body(get_object_or_404(CycleCount, pk=count_id))
 
 
-@router.post("/counts", response={201: CountOut, **ERRORS})
+@router.post("/counts", response={201: CycleCountOut, **ERRORS})
 @require_perm("inventory.add_cyclecount")
 def open_count(request: HttpRequest, payload: CountOpenIn) -> Any:
     """Open a count of a location: its lines are the location's stock now."""
 
     def execute() -> tuple[int, Any]:
         count = services.open_count(Actor.from_request(request), payload.location_id)
-        return 201, _json(CountOut, count_body(count))
+        return 201, _json(CycleCountOut, count_body(count))
 
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
 
 
-@router.post("/counts/{count_id}/record", response={200: CountOut, **ERRORS})
+@router.post("/counts/{count_id}/record", response={200: CycleCountOut, **ERRORS})
 @require_perm("inventory.change_cyclecount")
 def record_counts(request: HttpRequest, count_id: int, payload: CountRecordIn) -> Any:
     """Record what was found on every line (and stock nobody expected)."""
@@ -632,7 +632,7 @@ def record_counts(request: HttpRequest, count_id: int, payload: CountRecordIn) -
                 for f in payload.found
             ],
         )
-        return 200, _json(CountOut, count_body(count))
+        return 200, _json(CycleCountOut, count_body(count))
 
     return run_idempotent(request, {"count": count_id, **payload.model_dump(mode="json")}, execute)
 
@@ -653,11 +653,16 @@ def _decide(
         )
 
     return _signed(
-        request, f"count.{meaning}", payload, run, lambda c: _json(CountOut, count_body(c)), guard
+        request,
+        f"count.{meaning}",
+        payload,
+        run,
+        lambda c: _json(CycleCountOut, count_body(c)),
+        guard,
     )
 
 
-@router.post("/counts/{count_id}/approve", response={200: CountOut, **ERRORS})
+@router.post("/counts/{count_id}/approve", response={200: CycleCountOut, **ERRORS})
 @require_perm(quality.COUNT_APPROVE_PERMISSION)
 def approve_count(request: HttpRequest, count_id: int, payload: SignIn) -> Any:
     """Approve the differences, signed "approved" (not by the counter): they are booked as
@@ -667,7 +672,7 @@ def approve_count(request: HttpRequest, count_id: int, payload: SignIn) -> Any:
     )
 
 
-@router.post("/counts/{count_id}/reject", response={200: CountOut, **ERRORS})
+@router.post("/counts/{count_id}/reject", response={200: CycleCountOut, **ERRORS})
 @require_perm(quality.COUNT_APPROVE_PERMISSION)
 def reject_count(request: HttpRequest, count_id: int, payload: SignIn) -> Any:
     """Reject the count, signed "rejected" with a reason: nothing is booked."""

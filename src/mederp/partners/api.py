@@ -182,7 +182,7 @@ class QualificationOut(Schema):
     kinds: dict[str, str]
 
 
-class ApprovalOut(Schema):
+class PartnerApprovalOut(Schema):
     state: str
     qualified: bool = Field(description="Approved, and the signature covers the current content")
     needs_reapproval: bool = Field(description="Changed after approval: the signature is invalid")
@@ -192,7 +192,7 @@ class PartnerDetailOut(PartnerOut):
     qualification: QualificationOut
     documents: list[DocumentOut]
     near_duplicates: list[NearDuplicateOut]
-    approval: ApprovalOut
+    approval: PartnerApprovalOut
     signatures: list[SignatureOut] = Field(
         description="Every signature (printed name, UTC time, meaning), each valid or not"
     )

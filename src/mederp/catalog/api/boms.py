@@ -80,7 +80,7 @@ class ComponentPatch(_Patch):
     notes: str | None = Field(default=None, max_length=200)
 
 
-class ReasonIn(StrictIn):
+class BomReasonIn(StrictIn):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -134,7 +134,7 @@ class BomOut(Schema):
     version: int
 
 
-class ProblemOut(Schema):
+class BomProblemOut(Schema):
     code: str
     message: str
     details: dict[str, Any]
@@ -145,7 +145,7 @@ class BomDetailOut(BomOut):
     approved: bool = Field(description="Approved, and the signature covers the current content")
     usable_today: bool = Field(description="Production may follow it today (bom_is_usable)")
     signatures: list[SignatureOut]
-    approval_problems: list[ProblemOut] = Field(
+    approval_problems: list[BomProblemOut] = Field(
         description="What blocks approving a draft now (empty once approved or obsolete)"
     )
 
@@ -307,7 +307,7 @@ def change_component(
 
 @router.post("/boms/{bom_id}/components/{line_id}/remove", response={200: BomDetailOut, **ERRORS})
 @require_perm("catalog.change_billofmaterials")
-def remove_component(request: HttpRequest, bom_id: int, line_id: int, payload: ReasonIn) -> Any:
+def remove_component(request: HttpRequest, bom_id: int, line_id: int, payload: BomReasonIn) -> Any:
     """Remove a line from a draft; ``reason`` is required (AT-04)."""
 
     def execute() -> tuple[int, Any]:

@@ -99,7 +99,7 @@ class ProductCreatedOut(ProductOut):
     )
 
 
-class ApprovalOut(Schema):
+class ProductApprovalOut(Schema):
     state: str
     approved_for_use: bool = Field(
         description="Approved, and the approval signature covers the current content"
@@ -109,7 +109,7 @@ class ApprovalOut(Schema):
 
 class ProductDetailOut(ProductOut):
     registrations: list[RegistrationOut]
-    approval: ApprovalOut
+    approval: ProductApprovalOut
     signatures: list[SignatureOut] = Field(
         description="Every signature (printed name, UTC time, meaning), each valid or not"
     )

@@ -23,7 +23,7 @@ class DeviceOut(Schema):
     tracking: str
 
 
-class WorkOrderOut(Schema):
+class DhrWorkOrderOut(Schema):
     id: int
     number: str
     state: str
@@ -43,7 +43,7 @@ class WorkOrderOut(Schema):
     notes: str
 
 
-class BomOut(Schema):
+class DhrBomOut(Schema):
     id: int
     device: str
     revision: int
@@ -52,7 +52,7 @@ class BomOut(Schema):
     approved_at: dt.datetime | None
 
 
-class SupplierOut(Schema):
+class DhrSupplierOut(Schema):
     name: str
     supplier_id: int
     receipt: str
@@ -74,11 +74,11 @@ class IssuedItemOut(Schema):
     operator: str
     source: str
     origin: str
-    suppliers: list[SupplierOut]
+    suppliers: list[DhrSupplierOut]
     made_by_work_orders: list[str]
 
 
-class ComponentOut(Schema):
+class DhrComponentOut(Schema):
     line_no: int
     component: DeviceOut
     uom: str
@@ -112,7 +112,7 @@ class ShopFloorOut(Schema):
     event_id: str | None
 
 
-class OperationOut(ShopFloorOut):
+class DhrOperationOut(ShopFloorOut):
     operation: str
     workstation: str
     started_at: dt.datetime | None
@@ -122,7 +122,7 @@ class OperationOut(ShopFloorOut):
     notes: str
 
 
-class CheckOut(ShopFloorOut):
+class DhrCheckOut(ShopFloorOut):
     operation: str
     characteristic: str
     specification: str
@@ -131,7 +131,7 @@ class CheckOut(ShopFloorOut):
     notes: str
 
 
-class ScrapOut(ShopFloorOut):
+class DhrScrapOut(ShopFloorOut):
     component: str
     lot_id: int | None
     lot_number: str | None
@@ -141,7 +141,7 @@ class ScrapOut(ShopFloorOut):
     reason: str
 
 
-class OutputOut(ShopFloorOut):
+class DhrOutputOut(ShopFloorOut):
     kind: str
     lot_id: int | None
     lot_number: str | None
@@ -193,14 +193,14 @@ class SignatureGroupOut(Schema):
 
 
 class DhrOut(Schema):
-    work_order: WorkOrderOut
-    bom: BomOut
-    components: list[ComponentOut]
+    work_order: DhrWorkOrderOut
+    bom: DhrBomOut
+    components: list[DhrComponentOut]
     operators: list[OperatorOut]
-    operations: list[OperationOut]
-    checks: list[CheckOut]
-    component_scrap: list[ScrapOut]
-    outputs: list[OutputOut]
+    operations: list[DhrOperationOut]
+    checks: list[DhrCheckOut]
+    component_scrap: list[DhrScrapOut]
+    outputs: list[DhrOutputOut]
     output_items: list[OutputItemOut]
     totals: TotalsOut
     signatures: list[SignatureGroupOut]

@@ -161,7 +161,7 @@ def list_recalls(request: HttpRequest, filters: Query[RecallQuery]) -> Any:
     return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
 
 
-class OpenIn(SignIn):
+class RecallOpenIn(SignIn):
     """The recall decision and the opener's credentials (the reason is the recall's reason)."""
 
     lots: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
@@ -177,7 +177,7 @@ class OpenIn(SignIn):
 
 @router.post("/recalls", response={201: RecallDetailOut, **ERRORS})
 @require_perm(OPEN)
-def open_recall(request: HttpRequest, payload: OpenIn) -> Any:
+def open_recall(request: HttpRequest, payload: RecallOpenIn) -> Any:
     """Open a recall, signed ``opened``: every named lot and serial and everything made from
     them is set ``recalled`` at once, and every consignee they reached is listed. Refused
     with nothing written: ``compliance.unknown_lot`` (404), ``compliance.ambiguous_lot``,
@@ -214,7 +214,7 @@ def get_recall(request: HttpRequest, recall_id: int) -> Any:
     return detail_json(recall_id)
 
 
-class ItemOut(Schema):
+class RecallItemOut(Schema):
     kind: str
     id: int = Field(description="The lot's or serial's id")
     number: str
@@ -224,7 +224,7 @@ class ItemOut(Schema):
     depth: int = Field(description="Work orders between it and what the recall names")
 
 
-@router.get("/recalls/{recall_id}/items", response={200: list[ItemOut], **ERRORS})
+@router.get("/recalls/{recall_id}/items", response={200: list[RecallItemOut], **ERRORS})
 @require_perm(VIEW)
 def list_items(request: HttpRequest, recall_id: int) -> Any:
     """Every lot and serial the recall holds: the named ones and everything made from them."""
@@ -244,7 +244,7 @@ def _item_body(i: RecallItem) -> dict[str, Any]:
     }
 
 
-class LineOut(Schema):
+class RecallLineOut(Schema):
     id: int
     record_id: int
     consignee_code: str
@@ -281,7 +281,7 @@ class LinePage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[LineOut]
+    items: list[RecallLineOut]
 
 
 class LineQuery(Schema):
@@ -329,7 +329,7 @@ def line_body(line: RecallLine) -> dict[str, Any]:
 
 
 def _lines_json(lines: list[RecallLine]) -> list[dict[str, Any]]:
-    return [LineOut.model_validate(line_body(x)).model_dump(mode="json") for x in lines]
+    return [RecallLineOut.model_validate(line_body(x)).model_dump(mode="json") for x in lines]
 
 
 @router.get("/recalls/{recall_id}/lines", response={200: LinePage, **ERRORS})
@@ -365,7 +365,7 @@ class AccountIn(StrictIn):
 
 
 class LinesOut(Schema):
-    items: list[LineOut]
+    items: list[RecallLineOut]
 
 
 @router.post("/recalls/{recall_id}/notifications", response={200: LinesOut, **ERRORS})
@@ -408,7 +408,9 @@ def acknowledge(request: HttpRequest, recall_id: int, payload: AcknowledgeIn) ->
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
 
 
-@router.post("/recalls/{recall_id}/lines/{line_id}/account", response={200: LineOut, **ERRORS})
+@router.post(
+    "/recalls/{recall_id}/lines/{line_id}/account", response={200: RecallLineOut, **ERRORS}
+)
 @require_perm(TRACK)
 def account(request: HttpRequest, recall_id: int, line_id: int, payload: AccountIn) -> Any:
     """What of the line came back or was otherwise accounted for, as totals (RC-06). Refused:

@@ -26,7 +26,7 @@ class TraceQuery(Schema):
     )
 
 
-class ItemOut(Schema):
+class TraceItemOut(Schema):
     kind: str = Field(description='"lot" or "serial"')
     id: int
     product_id: int
@@ -43,7 +43,7 @@ class ItemOut(Schema):
     depth: int = Field(description="Work orders between this node and the roots")
 
 
-class EdgeOut(Schema):
+class TraceEdgeOut(Schema):
     consumed: tuple[str, int]
     produced: tuple[str, int]
     work_order_id: int
@@ -51,14 +51,14 @@ class EdgeOut(Schema):
     quantity: str
 
 
-class WorkOrderOut(Schema):
+class TraceWorkOrderOut(Schema):
     id: int
     number: str
     product_code: str
     state: str
 
 
-class RecordOut(Schema):
+class TraceRecordOut(Schema):
     record_id: int
     node: tuple[str, int]
     customer_id: int
@@ -80,7 +80,7 @@ class RecordOut(Schema):
     order_number: str
 
 
-class ReturnOut(Schema):
+class TraceReturnOut(Schema):
     id: int
     number: str
     record_id: int
@@ -125,17 +125,17 @@ class ForwardTotals(Schema):
 class ForwardOut(Schema):
     direction: str
     roots: list[tuple[str, int]]
-    items: list[ItemOut]
-    edges: list[EdgeOut]
-    work_orders: list[WorkOrderOut]
-    records: list[RecordOut]
-    returns: list[ReturnOut]
+    items: list[TraceItemOut]
+    edges: list[TraceEdgeOut]
+    work_orders: list[TraceWorkOrderOut]
+    records: list[TraceRecordOut]
+    returns: list[TraceReturnOut]
     stock: list[StockOut]
     consignees: list[ConsigneeOut]
     totals: ForwardTotals
 
 
-class ReceiptOut(Schema):
+class TraceReceiptOut(Schema):
     line_id: int
     node: tuple[str, int]
     receipt_id: int
@@ -158,7 +158,7 @@ class ReceiptOut(Schema):
     quantity_rejected: str
 
 
-class SupplierOut(Schema):
+class TraceSupplierOut(Schema):
     id: int
     code: str
     name: str
@@ -173,11 +173,11 @@ class BackwardTotals(Schema):
 class BackwardOut(Schema):
     direction: str
     roots: list[tuple[str, int]]
-    items: list[ItemOut]
-    edges: list[EdgeOut]
-    work_orders: list[WorkOrderOut]
-    receipts: list[ReceiptOut]
-    suppliers: list[SupplierOut]
+    items: list[TraceItemOut]
+    edges: list[TraceEdgeOut]
+    work_orders: list[TraceWorkOrderOut]
+    receipts: list[TraceReceiptOut]
+    suppliers: list[TraceSupplierOut]
     totals: BackwardTotals
 
 

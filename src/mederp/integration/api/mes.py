@@ -94,7 +94,7 @@ class OperationCompletedIn(EventIn):
     data: OperationCompletedData
 
 
-class IssueOut(Schema):
+class MesIssueOut(Schema):
     id: int
     component: str
     gtin: str
@@ -104,7 +104,7 @@ class IssueOut(Schema):
     move_id: int
 
 
-class OutputOut(Schema):
+class MesOutputOut(Schema):
     id: int
     kind: str
     lot_number: str | None
@@ -113,7 +113,7 @@ class OutputOut(Schema):
     move_id: int | None
 
 
-class OperationOut(Schema):
+class MesOperationOut(Schema):
     id: int
     operation: str
     workstation: str
@@ -121,14 +121,14 @@ class OperationOut(Schema):
     quantity_scrap: str
 
 
-class CheckOut(Schema):
+class MesCheckOut(Schema):
     id: int
     characteristic: str
     result: str
     event_id: str
 
 
-class EventOut(Schema):
+class MesEventOut(Schema):
     """What the event recorded; a redelivery gets exactly this back."""
 
     event_id: str
@@ -137,10 +137,10 @@ class EventOut(Schema):
     work_order: str
     work_order_id: int
     received_at: dt.datetime
-    issues: list[IssueOut] | None = None
-    outputs: list[OutputOut] | None = None
-    operation: OperationOut | None = None
-    checks: list[CheckOut] | None = None
+    issues: list[MesIssueOut] | None = None
+    outputs: list[MesOutputOut] | None = None
+    operation: MesOperationOut | None = None
+    checks: list[MesCheckOut] | None = None
 
 
 MesEventIn = Annotated[
@@ -151,7 +151,7 @@ MesEventIn = Annotated[
 
 @router.post(
     "/mes/events",
-    response={200: EventOut, 201: EventOut, **ERRORS},
+    response={200: MesEventOut, 201: MesEventOut, **ERRORS},
 )
 @require_perm("integration.post_mes_event")
 def post_mes_event(request: HttpRequest, payload: MesEventIn, response: HttpResponse) -> Any:

@@ -27,7 +27,7 @@ class OrderLineIn(StrictIn):
     unit_price: Exact
 
 
-class OrderIn(StrictIn):
+class PurchaseOrderIn(StrictIn):
     supplier: Ref = Field(description="Supplier partner code or id")
     market: str = Field(default="CN", max_length=4, description="Whose registration must be valid")
     currency: str = Field(default="CNY", max_length=8)
@@ -69,11 +69,11 @@ class LinePatch(_Patch):
     unit_price: Exact | None = None
 
 
-class ReasonIn(StrictIn):
+class PurchaseOrderReasonIn(StrictIn):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class OrderQuery(Schema):
+class PurchaseOrderQuery(Schema):
     q: str = Field(default="", max_length=200)
     state: State | None = None
     supplier_id: int | None = None
@@ -96,7 +96,7 @@ class OrderLineOut(Schema):
     version: int
 
 
-class OrderOut(Schema):
+class PurchaseOrderOut(Schema):
     id: int
     number: str
     supplier_id: int
@@ -112,7 +112,7 @@ class OrderOut(Schema):
     version: int
 
 
-class ProblemOut(Schema):
+class PurchaseOrderProblemOut(Schema):
     code: str
     message: str
     details: dict[str, Any]
@@ -124,24 +124,24 @@ class ReceiptRefOut(Schema):
     received_at: dt.datetime
 
 
-class OrderDetailOut(OrderOut):
+class PurchaseOrderDetailOut(PurchaseOrderOut):
     lines: list[OrderLineOut]
     approved: bool = Field(description="Approved, and the signature covers the current content")
     signatures: list[SignatureOut]
-    gate_problems: list[ProblemOut] = Field(
+    gate_problems: list[PurchaseOrderProblemOut] = Field(
         description="What blocks submission or approval now (drafts and submitted orders)"
     )
-    gate_warnings: list[ProblemOut] = Field(
+    gate_warnings: list[PurchaseOrderProblemOut] = Field(
         description="What does not block but the buyer should know: a conditional supplier"
     )
     receipts: list[ReceiptRefOut]
 
 
-class OrderPage(Schema):
+class PurchaseOrderPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[OrderOut]
+    items: list[PurchaseOrderOut]
 
 
 def _line(line: PurchaseOrderLine) -> dict[str, Any]:
@@ -204,16 +204,16 @@ def order_detail(order_id: int) -> dict[str, Any]:
             for r in order.receipts.order_by("id")
         ],
     )
-    return OrderDetailOut.model_validate(data).model_dump(mode="json")
+    return PurchaseOrderDetailOut.model_validate(data).model_dump(mode="json")
 
 
 def _safe(details: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in details.items() if k != "problems"}
 
 
-@router.get("/orders", response={200: OrderPage, **ERRORS})
+@router.get("/orders", response={200: PurchaseOrderPage, **ERRORS})
 @require_perm("procurement.view_purchaseorder")
-def list_orders(request: HttpRequest, filters: Query[OrderQuery]) -> Any:
+def list_orders(request: HttpRequest, filters: Query[PurchaseOrderQuery]) -> Any:
     """Purchase orders by number or supplier, state and supplier; newest first."""
     qs = selectors.orders_matching(
         filters.q, state=filters.state or "", supplier_id=filters.supplier_id
@@ -227,9 +227,9 @@ def list_orders(request: HttpRequest, filters: Query[OrderQuery]) -> Any:
     }
 
 
-@router.post("/orders", response={201: OrderDetailOut, **ERRORS})
+@router.post("/orders", response={201: PurchaseOrderDetailOut, **ERRORS})
 @require_perm("procurement.add_purchaseorder")
-def create_order(request: HttpRequest, payload: OrderIn) -> Any:
+def create_order(request: HttpRequest, payload: PurchaseOrderIn) -> Any:
     """Create a draft order with its lines (idempotent). Gates are judged at submission."""
 
     def execute() -> tuple[int, Any]:
@@ -240,7 +240,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Any:
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
 
 
-@router.get("/orders/{order_id}", response={200: OrderDetailOut, **ERRORS})
+@router.get("/orders/{order_id}", response={200: PurchaseOrderDetailOut, **ERRORS})
 @require_perm("procurement.view_purchaseorder")
 def get_order(request: HttpRequest, order_id: int) -> Any:
     """An order with its lines, quantities received, signatures (each valid or not), what
@@ -248,7 +248,7 @@ def get_order(request: HttpRequest, order_id: int) -> Any:
     return order_detail(order_id)
 
 
-@router.patch("/orders/{order_id}", response={200: OrderDetailOut, **ERRORS})
+@router.patch("/orders/{order_id}", response={200: PurchaseOrderDetailOut, **ERRORS})
 @require_perm("procurement.change_purchaseorder")
 def change_order(request: HttpRequest, order_id: int, payload: OrderPatch) -> Any:
     """Change a draft's header; ``reason`` is required (AT-04)."""
@@ -277,9 +277,9 @@ def change_line(request: HttpRequest, line_id: int, payload: LinePatch) -> Any:
     return _line(services.change_line(Actor.from_request(request), line_id, **data))
 
 
-@router.post("/lines/{line_id}/remove", response={200: OrderDetailOut, **ERRORS})
+@router.post("/lines/{line_id}/remove", response={200: PurchaseOrderDetailOut, **ERRORS})
 @require_perm("procurement.change_purchaseorder")
-def remove_line(request: HttpRequest, line_id: int, payload: ReasonIn) -> Any:
+def remove_line(request: HttpRequest, line_id: int, payload: PurchaseOrderReasonIn) -> Any:
     """Remove a line from a draft; ``reason`` is required (AT-04)."""
 
     def execute() -> tuple[int, Any]:
@@ -318,7 +318,7 @@ def _transition(
     )
 
 
-@router.post("/orders/{order_id}/submit", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/submit", response={200: PurchaseOrderDetailOut, **ERRORS})
 @require_perm("procurement.change_purchaseorder")
 def submit_order(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
     """Send a draft to approval. Refused (409) with the blocking document or product named
@@ -329,7 +329,7 @@ def submit_order(request: HttpRequest, order_id: int, payload: TransitionIn) -> 
     )
 
 
-@router.post("/orders/{order_id}/approve", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/approve", response={200: PurchaseOrderDetailOut, **ERRORS})
 @require_perm("procurement.approve_purchaseorder")
 def approve_order(request: HttpRequest, order_id: int, payload: SignIn) -> Any:
     """Approve a submitted order with an electronic signature (meaning "approved"); whoever
@@ -339,7 +339,7 @@ def approve_order(request: HttpRequest, order_id: int, payload: SignIn) -> Any:
     )
 
 
-@router.post("/orders/{order_id}/reject", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/reject", response={200: PurchaseOrderDetailOut, **ERRORS})
 @require_perm("procurement.approve_purchaseorder")
 def reject_order(request: HttpRequest, order_id: int, payload: SignIn) -> Any:
     """Send a submitted order back to draft, signed "rejected"; ``reason`` is required."""
@@ -348,7 +348,7 @@ def reject_order(request: HttpRequest, order_id: int, payload: SignIn) -> Any:
     )
 
 
-@router.post("/orders/{order_id}/cancel", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/cancel", response={200: PurchaseOrderDetailOut, **ERRORS})
 @require_perm("procurement.change_purchaseorder")
 def cancel_order(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
     """Cancel an order nothing was received on; ``reason`` is required."""

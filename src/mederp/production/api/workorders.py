@@ -44,11 +44,11 @@ class WorkOrderIn(StrictIn):
     notes: str = Field(default="", max_length=2000)
 
 
-class CancelIn(StrictIn):
+class WorkOrderCancelIn(StrictIn):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ComponentOut(Schema):
+class WorkOrderComponentOut(Schema):
     line_no: int
     component_id: int
     component_code: str
@@ -180,7 +180,7 @@ class WorkOrderDetailOut(WorkOrderOut):
     scrap: str
     rework: str
     yield_ratio: str | None = Field(description="good / (good + scrap), or null before output")
-    components: list[ComponentOut]
+    components: list[WorkOrderComponentOut]
     issues: list[IssueOut]
     outputs: list[OutputOut]
     component_scrap: list[ScrapOut]
@@ -458,7 +458,7 @@ def complete_work_order(request: HttpRequest, wo_id: int, payload: TransitionIn)
 
 @router.post("/work-orders/{wo_id}/cancel", response={200: WorkOrderDetailOut, **ERRORS})
 @require_perm("production.change_workorder")
-def cancel_work_order(request: HttpRequest, wo_id: int, payload: CancelIn) -> Any:
+def cancel_work_order(request: HttpRequest, wo_id: int, payload: WorkOrderCancelIn) -> Any:
     """Cancel a planned or released work order with nothing issued (a reason is required)."""
     actor = Actor.from_request(request)
     return run_idempotent(

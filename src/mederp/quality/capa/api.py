@@ -213,7 +213,7 @@ class LinkIn(StrictIn):
     )
 
 
-class OpenIn(StrictIn):
+class CapaOpenIn(StrictIn):
     title: str = Field(max_length=200)
     problem: str = Field(max_length=10000)
     kind: str = Field(
@@ -238,7 +238,7 @@ def _write(request: HttpRequest, payload: Any, status: int, work: Any) -> Any:
 
 @router.post("/capas", response={201: CapaDetailOut, **ERRORS})
 @require_perm(ADD)
-def open_capa(request: HttpRequest, payload: OpenIn) -> Any:
+def open_capa(request: HttpRequest, payload: CapaOpenIn) -> Any:
     """Open a CAPA linked to NCRs, complaints, recalls (by id) or audits (by reference).
     Refused with nothing written: ``capa.field_required``, ``capa.unknown_link_kind``,
     ``capa.link_target_not_found``, ``capa.link_duplicate``, ``capa.owner_not_found``,
@@ -368,13 +368,13 @@ def check_effectiveness(request: HttpRequest, capa_id: int, payload: Effectivene
     return _write(request, payload, 200, work)
 
 
-class CancelIn(StrictIn):
+class CapaCancelIn(StrictIn):
     reason: str = Field(max_length=2000)
 
 
 @router.post("/capas/{capa_id}/cancel", response={200: CapaDetailOut, **ERRORS})
 @require_perm(CHANGE)
-def cancel_capa(request: HttpRequest, capa_id: int, payload: CancelIn) -> Any:
+def cancel_capa(request: HttpRequest, capa_id: int, payload: CapaCancelIn) -> Any:
     def work() -> int:
         return services.cancel_capa(Actor.from_request(request), capa_id, reason=payload.reason).pk
 

@@ -15,18 +15,18 @@ from mederp.quality.dashboard import selectors
 router = Router(tags=["quality"])
 
 
-class CountOut(Schema):
+class DashboardCountOut(Schema):
     key: str
     label: str
     count: int
 
 
 class NcrsOut(Schema):
-    by_state: list[CountOut] = Field(description="NCRs not closed, per state")
-    by_source: list[CountOut] = Field(description="NCRs not closed, per source")
+    by_state: list[DashboardCountOut] = Field(description="NCRs not closed, per state")
+    by_source: list[DashboardCountOut] = Field(description="NCRs not closed, per source")
 
 
-class AgingOut(Schema):
+class DashboardAgingOut(Schema):
     bucket: str = Field(description='"0-30", "31-60", "61-90" or "90+" days since opening')
     label: str
     count: int
@@ -62,7 +62,7 @@ class YieldOut(Schema):
 class DashboardOut(Schema):
     generated_at: dt.datetime
     ncrs: NcrsOut
-    capa_aging: list[AgingOut]
+    capa_aging: list[DashboardAgingOut]
     reports_due: list[ReportDueOut] = Field(
         description="Unsubmitted regulatory reports due within 30 days or overdue"
     )

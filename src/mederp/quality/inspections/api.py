@@ -315,14 +315,14 @@ class ResultOut(Schema):
     recorded_by: str
 
 
-class LineOut(CharacteristicOut):
+class InspectionLineOut(CharacteristicOut):
     """A characteristic with the result that counts (the latest), if any."""
 
     result: ResultOut | None
 
 
 class InspectionDetailOut(InspectionOut):
-    characteristics: list[LineOut]
+    characteristics: list[InspectionLineOut]
     results: list[ResultOut] = Field(description="Every result, corrections included, in order")
 
 

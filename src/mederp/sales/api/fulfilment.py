@@ -18,7 +18,7 @@ from mederp.core.idempotency import answered, run_idempotent
 from mederp.core.schemas import ERRORS, SignIn, StrictIn, TransitionIn
 from mederp.sales import selectors, services
 from mederp.sales.api.common import Exact, already_answered, decimal_text, router, session_key
-from mederp.sales.api.orders import OrderDetailOut, PickOut, detail_json, load_order
+from mederp.sales.api.orders import SalesOrderDetailOut, SalesPickOut, detail_json, load_order
 from mederp.sales.review import ALLOCATE, CANCEL, CONFIRM, SHIP
 
 
@@ -36,8 +36,8 @@ class PickIn(StrictIn):
 
 
 class PickCreatedOut(Schema):
-    pick: PickOut
-    order: OrderDetailOut
+    pick: SalesPickOut
+    order: SalesOrderDetailOut
 
 
 class ShipIn(StrictIn):
@@ -63,7 +63,7 @@ def _then_detail(order_id: int, work: Any) -> Any:
     return execute
 
 
-@router.post("/orders/{order_id}/confirm", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/confirm", response={200: SalesOrderDetailOut, **ERRORS})
 @require_perm("sales.confirm_salesorder")
 def confirm_order(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
     """Confirm a draft. Refused (409) naming the blocking document: the customer's licence
@@ -79,7 +79,7 @@ def confirm_order(request: HttpRequest, order_id: int, payload: TransitionIn) ->
     )
 
 
-@router.post("/orders/{order_id}/allocate", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/allocate", response={200: SalesOrderDetailOut, **ERRORS})
 @require_perm("sales.allocate_salesorder")
 def allocate_order(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
     """Allocate every line by FEFO, reserving the stock; all lines or none. Refused (409):
@@ -108,7 +108,7 @@ def pick(request: HttpRequest, order_id: int, payload: PickIn) -> Any:
             allocation_id=payload.allocation_id,
         )
         body = {
-            "pick": PickOut.model_validate(
+            "pick": SalesPickOut.model_validate(
                 {
                     "id": done.pk,
                     "allocation_id": done.allocation_id,
@@ -128,7 +128,7 @@ def pick(request: HttpRequest, order_id: int, payload: PickIn) -> Any:
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
 
 
-@router.post("/orders/{order_id}/review", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/review", response={200: SalesOrderDetailOut, **ERRORS})
 @require_perm("sales.review_salesorder")
 def review_order(request: HttpRequest, order_id: int, payload: SignIn) -> Any:
     """The outbound review (出库复核), signed ``reviewed`` by someone who picked nothing of the
@@ -156,7 +156,7 @@ def review_order(request: HttpRequest, order_id: int, payload: SignIn) -> Any:
     )
 
 
-@router.post("/orders/{order_id}/ship", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/ship", response={200: SalesOrderDetailOut, **ERRORS})
 @require_perm("sales.ship_salesorder")
 def ship_order(request: HttpRequest, order_id: int, payload: ShipIn) -> Any:
     """Ship a reviewed order: gates judged again, one ledger move per allocation to the
@@ -174,7 +174,7 @@ def ship_order(request: HttpRequest, order_id: int, payload: ShipIn) -> Any:
     )
 
 
-@router.post("/orders/{order_id}/cancel", response={200: OrderDetailOut, **ERRORS})
+@router.post("/orders/{order_id}/cancel", response={200: SalesOrderDetailOut, **ERRORS})
 @require_perm("sales.cancel_salesorder")
 def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> Any:
     """Cancel an order not yet shipped; its reserved stock is free again."""

@@ -23,7 +23,7 @@ class LineIn(StrictIn):
     unit_price: Exact
 
 
-class OrderIn(StrictIn):
+class SalesOrderIn(StrictIn):
     customer: int | str = Field(description="Customer (partner) id or code")
     lines: list[LineIn] = Field(min_length=1, max_length=200)
     ship_to_address: str = Field(
@@ -46,7 +46,7 @@ class AllocationOut(Schema):
     shipped_quantity: str
 
 
-class LineOut(Schema):
+class SalesOrderLineOut(Schema):
     id: int
     line_no: int
     product_id: int
@@ -61,7 +61,7 @@ class LineOut(Schema):
     allocations: list[AllocationOut]
 
 
-class PickOut(Schema):
+class SalesPickOut(Schema):
     id: int
     allocation_id: int
     quantity: str
@@ -73,12 +73,12 @@ class PickOut(Schema):
     picked_at: dt.datetime
 
 
-class ProblemOut(Schema):
+class SalesOrderProblemOut(Schema):
     code: str
     message: str
 
 
-class OrderOut(Schema):
+class SalesOrderOut(Schema):
     id: int
     number: str
     customer_id: int
@@ -96,11 +96,11 @@ class OrderOut(Schema):
     version: int
 
 
-class OrderDetailOut(OrderOut):
-    lines: list[LineOut]
-    picks: list[PickOut]
+class SalesOrderDetailOut(SalesOrderOut):
+    lines: list[SalesOrderLineOut]
+    picks: list[SalesPickOut]
     shipment_number: str | None
-    problems: list[ProblemOut] = Field(
+    problems: list[SalesOrderProblemOut] = Field(
         description="What blocks confirmation or shipment today (the gates), if anything"
     )
     signatures: list[SignatureOut] = Field(
@@ -108,14 +108,14 @@ class OrderDetailOut(OrderOut):
     )
 
 
-class OrderPage(Schema):
+class SalesOrderPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[OrderOut]
+    items: list[SalesOrderOut]
 
 
-class OrderQuery(Schema):
+class SalesOrderQuery(Schema):
     q: str = Field(default="", max_length=200, description="Number, customer or reference")
     status: OrderStatus | None = None
     customer_id: int | None = None
@@ -202,14 +202,14 @@ def load_order(order_id: int) -> SalesOrder:
 
 
 def detail_json(order_id: int) -> dict[str, Any]:
-    return OrderDetailOut.model_validate(order_body(load_order(order_id), detail=True)).model_dump(
-        mode="json"
-    )
+    return SalesOrderDetailOut.model_validate(
+        order_body(load_order(order_id), detail=True)
+    ).model_dump(mode="json")
 
 
-@router.get("/orders", response={200: OrderPage, **ERRORS})
+@router.get("/orders", response={200: SalesOrderPage, **ERRORS})
 @require_perm("sales.view_salesorder")
-def list_orders(request: HttpRequest, filters: Query[OrderQuery]) -> Any:
+def list_orders(request: HttpRequest, filters: Query[SalesOrderQuery]) -> Any:
     qs = selectors.search_orders(
         filters.q, status=filters.status or "", customer_id=filters.customer_id
     ).select_related("reviewed_by")
@@ -217,9 +217,9 @@ def list_orders(request: HttpRequest, filters: Query[OrderQuery]) -> Any:
     return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
 
 
-@router.post("/orders", response={201: OrderDetailOut, **ERRORS})
+@router.post("/orders", response={201: SalesOrderDetailOut, **ERRORS})
 @require_perm("sales.add_salesorder")
-def create_order(request: HttpRequest, payload: OrderIn) -> Any:
+def create_order(request: HttpRequest, payload: SalesOrderIn) -> Any:
     """Create a draft order. The customer and product gates are judged at confirmation (and at
     shipment), not here: the detail's ``problems`` lists what would block it today."""
 
@@ -231,7 +231,7 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Any:
     return run_idempotent(request, payload.model_dump(mode="json"), execute)
 
 
-@router.get("/orders/{order_id}", response={200: OrderDetailOut, **ERRORS})
+@router.get("/orders/{order_id}", response={200: SalesOrderDetailOut, **ERRORS})
 @require_perm("sales.view_salesorder")
 def get_order(request: HttpRequest, order_id: int) -> Any:
     return order_body(load_order(order_id), detail=True)
