@@ -10,3 +10,8 @@ class CoreConfig(AppConfig):
     name = "mederp.core"
     label = "core"
     verbose_name = "MedERP core"
+
+    def ready(self) -> None:
+        from mederp.core import lookups
+
+        lookups.register()
