@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
@@ -25,6 +25,14 @@ ERRORS = {
     422: ErrorOut,
     429: ErrorOut,
 }
+
+
+#: The largest integer both databases store (PostgreSQL BIGINT, SQLite INTEGER).
+DB_INT_MAX = 2**63 - 1
+
+#: A list's ``offset``: beyond DB_INT_MAX it reached the database's OFFSET and failed there with
+#: a 500; now it is refused with 422 like any other bad field (invariant 7).
+Offset = Annotated[int, Field(ge=0, le=DB_INT_MAX, description="Rows to skip")]
 
 
 class StrictIn(Schema):

@@ -17,7 +17,15 @@ from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.errors import Conflict
 from mederp.core.idempotency import answered, run_idempotent
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, TransitionIn, signature_body
+from mederp.core.schemas import (
+    ERRORS,
+    Offset,
+    SignatureOut,
+    SignIn,
+    StrictIn,
+    TransitionIn,
+    signature_body,
+)
 from mederp.partners import approval, rules, selectors, services
 from mederp.partners.models import Partner, QualificationDocument
 
@@ -116,7 +124,7 @@ class PartnerQuery(Schema):
     role: Role | None = None
     status: PartnerStatus | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class PartnerOut(Schema):

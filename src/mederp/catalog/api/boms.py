@@ -22,7 +22,7 @@ from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.errors import Conflict, NotFound
 from mederp.core.idempotency import answered, run_idempotent
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, TransitionIn, signature_body
+from mederp.core.schemas import ERRORS, Offset, SignatureOut, SignIn, TransitionIn, signature_body
 
 State = Literal["draft", "approved", "obsolete"]
 Exact = Annotated[
@@ -97,7 +97,7 @@ class BomQuery(Schema):
     state: State | None = None
     q: str = Field(default="", max_length=200, description="Product code or name")
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class EffectiveQuery(Schema):

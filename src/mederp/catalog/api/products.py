@@ -17,7 +17,7 @@ from mederp.catalog.models import DeviceClass, Product, ProductStatus, Tracking
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS, SignatureOut, signature_body
+from mederp.core.schemas import ERRORS, Offset, SignatureOut, signature_body
 
 
 class ProductIn(StrictIn):
@@ -128,7 +128,7 @@ class ProductQuery(Schema):
     device_class: DeviceClass | None = None
     status: ProductStatus | None = None
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 _DERIVED = ("uom", "registration_status")

@@ -24,7 +24,7 @@ from mederp.core import signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
+from mederp.core.schemas import ERRORS, Offset, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.inventory.rules import normal
 
 VIEW = "compliance.view_recall"
@@ -102,7 +102,7 @@ class RecallQuery(Schema):
     state: str = Field(default="", max_length=8, description='"open" or "closed"')
     q: str = Field(default="", max_length=200, description="Number, reason, lot or product")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 def recall_body(r: Recall) -> dict[str, Any]:
@@ -288,7 +288,7 @@ class LineQuery(Schema):
     consignee: str = Field(default="", max_length=32, description="A consignee code")
     pending: bool = Field(default=False, description="Only lines not notified yet")
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 def line_body(line: RecallLine) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pydantic import Field
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS, StrictIn
+from mederp.core.schemas import ERRORS, Offset, StrictIn
 from mederp.integration import selectors, services
 from mederp.integration.api.common import router
 from mederp.integration.errors import SubscriptionNotFound
@@ -117,7 +117,7 @@ class AttemptPage(Schema):
 class LogQuery(Schema):
     outcome: Literal["", "delivered", "failed", "dead"] = ""
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class DeadLetterOut(Schema):
@@ -150,7 +150,7 @@ class DeadLetterQuery(Schema):
     state: Literal["", "dead", "replay_requested", "replayed"] = ""
     subscription: Id | None = Field(default=None, description="A subscription id")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class ReplayIn(StrictIn):

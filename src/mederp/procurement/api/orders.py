@@ -12,7 +12,15 @@ from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.errors import NotFound
 from mederp.core.idempotency import answered, run_idempotent
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, TransitionIn, signature_body
+from mederp.core.schemas import (
+    ERRORS,
+    Offset,
+    SignatureOut,
+    SignIn,
+    StrictIn,
+    TransitionIn,
+    signature_body,
+)
 from mederp.procurement import approval, gates, rules, selectors, services
 from mederp.procurement.api.common import Exact, Guard, already_answered, decimal_text, router
 from mederp.procurement.models import PurchaseOrder, PurchaseOrderLine
@@ -78,7 +86,7 @@ class PurchaseOrderQuery(Schema):
     state: State | None = None
     supplier_id: int | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class OrderLineOut(Schema):

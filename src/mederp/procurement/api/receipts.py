@@ -13,7 +13,7 @@ from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.errors import NotFound
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS, StrictIn
+from mederp.core.schemas import ERRORS, Offset, StrictIn
 from mederp.procurement import selectors, services
 from mederp.procurement.api.common import Exact, decimal_text, router
 from mederp.procurement.models import PurchaseOrderLine
@@ -109,7 +109,7 @@ class ReceiptQuery(Schema):
     q: str = Field(default="", max_length=200, description="Number, order, supplier, lot, serial")
     order_id: int | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class ScanQuery(Schema):

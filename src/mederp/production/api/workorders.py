@@ -17,7 +17,15 @@ from pydantic import Field
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import answered, run_idempotent
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, TransitionIn, signature_body
+from mederp.core.schemas import (
+    ERRORS,
+    Offset,
+    SignatureOut,
+    SignIn,
+    StrictIn,
+    TransitionIn,
+    signature_body,
+)
 from mederp.production import selectors, services
 from mederp.production.api.common import (
     Exact,
@@ -204,7 +212,7 @@ class WorkOrderQuery(Schema):
     state: WorkOrderState | None = None
     product_id: int | None = None
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 def _number(lot: Any, serial: Any) -> str | None:

@@ -17,7 +17,7 @@ from mederp.core import signatures, workflow
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
+from mederp.core.schemas import ERRORS, Offset, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.quality.capa import selectors, services
 from mederp.quality.capa.errors import CapaNotFound, OwnerNotFound
 from mederp.quality.capa.models import Capa, CapaAction, CapaLink
@@ -92,7 +92,7 @@ class CapaQuery(Schema):
     overdue: bool | None = Field(default=None, description="Only overdue (true) or not (false)")
     owner: int | None = Field(default=None, description="The owner's user id")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class AgingOut(Schema):

@@ -21,7 +21,15 @@ from mederp.core import signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, TransitionIn, signature_body
+from mederp.core.schemas import (
+    ERRORS,
+    Offset,
+    SignatureOut,
+    SignIn,
+    StrictIn,
+    TransitionIn,
+    signature_body,
+)
 from mederp.inventory.models import Lot, Serial
 from mederp.quality.disposition import approval, gates, selectors, services
 from mederp.quality.disposition.models import Deviation
@@ -72,7 +80,7 @@ class DeviationQuery(Schema):
     state: str = Field(default="", max_length=10)
     q: str = Field(default="", max_length=200, description="Number, product, lot, serial")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 def deviation_body(d: Deviation) -> dict[str, Any]:

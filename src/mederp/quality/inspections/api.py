@@ -19,7 +19,7 @@ from mederp.core import signatures, workflow
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
+from mederp.core.schemas import ERRORS, Offset, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.inventory.rules import normal
 from mederp.quality.inspections import selectors, services
 from mederp.quality.inspections.errors import InspectionUnknown, PlanUnknown
@@ -120,7 +120,7 @@ class PlanQuery(Schema):
     stage: str = Field(default="", max_length=12)
     state: str = Field(default="", max_length=10)
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class PlanPage(Schema):
@@ -334,7 +334,7 @@ class InspectionQuery(Schema):
     lot: str = Field(default="", max_length=64, description="Lot number")
     q: str = Field(default="", max_length=200)
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class InspectionPage(Schema):

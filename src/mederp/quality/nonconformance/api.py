@@ -19,7 +19,7 @@ from mederp.core import signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import answered, replay_lost, run_idempotent, session_key
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
+from mederp.core.schemas import ERRORS, Offset, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.quality.nonconformance import selectors, services
 from mederp.quality.nonconformance.models import Nonconformance
 from mederp.quality.nonconformance.services.common import qty
@@ -100,7 +100,7 @@ class NcrQuery(Schema):
     supplier: int | None = Field(default=None, description="Supplier (partner) id")
     product: int | None = Field(default=None, description="Product id")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 def ncr_body(n: Nonconformance) -> dict[str, Any]:

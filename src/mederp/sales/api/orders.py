@@ -11,7 +11,7 @@ from pydantic import Field
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS, SignatureOut, StrictIn, signature_body
+from mederp.core.schemas import ERRORS, Offset, SignatureOut, StrictIn, signature_body
 from mederp.sales import selectors, services
 from mederp.sales.api.common import Exact, decimal_text, router
 from mederp.sales.models import OrderStatus, SalesOrder
@@ -120,7 +120,7 @@ class SalesOrderQuery(Schema):
     status: OrderStatus | None = None
     customer_id: int | None = None
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 def order_body(order: SalesOrder, *, detail: bool = False) -> dict[str, Any]:

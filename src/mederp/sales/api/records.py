@@ -11,7 +11,7 @@ from pydantic import Field
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS, StrictIn
+from mederp.core.schemas import ERRORS, Offset, StrictIn
 from mederp.sales import selectors, services
 from mederp.sales.api.common import Exact, decimal_text, router
 from mederp.sales.models import DistributionRecord, SalesReturn
@@ -65,7 +65,7 @@ class RecordQuery(Schema):
     since: dt.date | None = None
     until: dt.date | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 def record_body(r: DistributionRecord) -> dict[str, Any]:
@@ -150,7 +150,7 @@ class ReturnQuery(Schema):
     record_id: int | None = None
     customer_id: int | None = None
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 class ReturnPage(Schema):

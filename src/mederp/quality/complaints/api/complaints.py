@@ -19,7 +19,7 @@ from mederp.core import clock, signatures
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import answered, replay_lost, run_idempotent
-from mederp.core.schemas import ERRORS, SignatureOut, SignIn, StrictIn, signature_body
+from mederp.core.schemas import ERRORS, Offset, SignatureOut, SignIn, StrictIn, signature_body
 from mederp.quality.complaints import rules, selectors, services
 from mederp.quality.complaints.api.common import router
 from mederp.quality.complaints.models import Complaint, RegulatoryReport
@@ -103,7 +103,7 @@ class ComplaintQuery(Schema):
     )
     q: str = Field(default="", max_length=200, description="Number, description, product, lot, UDI")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: Offset = 0
 
 
 def report_body(r: RegulatoryReport, now: dt.datetime) -> dict[str, Any]:
