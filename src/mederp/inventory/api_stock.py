@@ -17,7 +17,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Schema
+from ninja import Query, Schema
 from pydantic import Field
 
 from mederp.core import signatures
@@ -489,7 +489,9 @@ def list_balances(
 def available(
     request: HttpRequest,
     product: int,
-    min_remaining_days: int = 0,
+    # Bounded like a customer's minimum shelf life (partners): a date that far out does not
+    # exist, and the arithmetic used to fail with a 500 (found by the contract tests).
+    min_remaining_days: int = Query(0, le=36_500),
     on_date: dt.date | None = None,
 ) -> Any:
     """FEFO: available stock of a product, earliest expiry first (TR-05..07)."""

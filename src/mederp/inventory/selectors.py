@@ -117,6 +117,15 @@ def _is_held(
     )
 
 
+def _days_after(day: dt.date, days: int) -> dt.date:
+    """``day`` + ``days``, or the last date there is when that is past it (a client may ask
+    about 9999-12-31: nothing can expire later, and the sum must not fail with a 500)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max
+
+
 def available_lots_fefo(
     product: Any,
     *,
@@ -145,7 +154,7 @@ def available_lots_fefo(
         .filter(Q(serial__isnull=True) | Q(serial__status=StockStatus.RELEASED))
         .filter(
             Q(expiry_date__isnull=True)
-            | Q(expiry_date__gte=on + dt.timedelta(days=max(0, min_remaining_days)))
+            | Q(expiry_date__gte=_days_after(on, max(0, min_remaining_days)))
         )
         .select_related("lot", "serial", "location")
     )
