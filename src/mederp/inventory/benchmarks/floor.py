@@ -79,19 +79,22 @@ WITH line AS (
 ), events AS (
     INSERT INTO core_outboxevent (event_id, event_type, aggregate_type, aggregate_id,
                                   aggregate_seq, schema_version, payload, occurred_at,
-                                  actor_name, request_id, attempts)
+                                  actor_name, request_id, attempts, partition)
     SELECT gen_random_uuid(), 'inventory.lot.registered', 'inventory.lot', lot.id::text, 1, 1,
-           %(lot_payload)s::jsonb, now(), 'inspector 基准', '', 0 FROM lot
+           %(lot_payload)s::jsonb, now(), 'inspector 基准', '', 0,
+           abs(hashtext('inventory.lot:' || lot.id::text)) %% 16 FROM lot
     UNION ALL
     SELECT gen_random_uuid(), 'inventory.move.posted', 'inventory.move', move.id::text, 1, 1,
-           %(move_payload)s::jsonb, now(), 'inspector 基准', '', 0 FROM move
+           %(move_payload)s::jsonb, now(), 'inspector 基准', '', 0,
+           abs(hashtext('inventory.move:' || move.id::text)) %% 16 FROM move
     UNION ALL
     SELECT gen_random_uuid(), 'procurement.receipt.recorded', 'procurement.purchaseorder',
            line.order_id::text,
            1 + COALESCE((SELECT MAX(o.aggregate_seq) FROM core_outboxevent o
                          WHERE o.aggregate_type = 'procurement.purchaseorder'
                            AND o.aggregate_id = line.order_id::text), 0),
-           1, %(receipt_payload)s::jsonb, now(), 'inspector 基准', '', 0
+           1, %(receipt_payload)s::jsonb, now(), 'inspector 基准', '', 0,
+           abs(hashtext('procurement.purchaseorder:' || line.order_id::text)) %% 16
     FROM line
     RETURNING 1
 )
