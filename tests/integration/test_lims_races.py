@@ -3,11 +3,11 @@ one result recorded, and both deliveries get the same answer."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
+from tests.integration.race_support import delivered_twice_at_once
 from tests.integration.test_lims_results import lims_client, post, result
 from tests.production import conftest as production_fixtures
 from tests.quality.inspections.support import make_plan
@@ -16,7 +16,6 @@ from mederp.integration.models import InboundEvent
 from mederp.quality.inspections.models import Inspection, InspectionResult
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-WAIT = 20
 
 production_plant = production_fixtures.production_plant
 production_clock = production_fixtures.production_clock
@@ -34,24 +33,7 @@ def test_two_deliveries_of_one_result_at_once_record_it_once(production_plant: A
     p.work_order()
     inspection = Inspection.objects.get()
     client = lims_client(p.system)
-    start = threading.Barrier(2)
-    results: dict[str, Any] = {}
-
-    def deliver(key: str) -> None:
-        try:
-            start.wait(WAIT)
-            r = post(client, result(inspection, "R-race"))
-            results[key] = (r.status_code, r.json())
-        except Exception as exc:
-            results[key] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver, args=(k,)) for k in ("a", "b")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(WAIT)
+    results = delivered_twice_at_once(lambda: post(client, result(inspection, "R-race")))
 
     codes = sorted(results[k][0] for k in ("a", "b"))
     assert codes == [200, 201], results

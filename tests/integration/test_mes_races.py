@@ -9,7 +9,8 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
+from tests.integration.race_support import WAIT, delivered_twice_at_once, in_thread
 from tests.integration.test_mes_events import consumed, mes_client, post
 from tests.production import conftest as production_fixtures
 
@@ -23,7 +24,6 @@ from mederp.inventory.models import Move
 from mederp.production.models import MaterialIssue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-WAIT = 20
 
 production_plant = production_fixtures.production_plant
 production_clock = production_fixtures.production_clock
@@ -42,34 +42,10 @@ def setup(production_plant: Any) -> tuple[Any, Any, Any]:
     return production_plant, wo, mes_client(production_plant.system)
 
 
-def _in_thread(results: dict[str, Any], key: str, call: Any) -> threading.Thread:
-    def run() -> None:
-        try:
-            results[key] = call()
-        except Exception as exc:
-            results[key] = exc
-        finally:
-            connections.close_all()
-
-    return threading.Thread(target=run)
-
-
 def test_two_deliveries_at_once_post_once(setup):
     _plant, wo, client = setup
     moves, issues = Move.objects.count(), MaterialIssue.objects.count()
-    start = threading.Barrier(2)
-    results: dict[str, Any] = {}
-
-    def deliver() -> Any:
-        start.wait(WAIT)
-        r = post(client, consumed(wo, "evt-race"))
-        return r.status_code, r.json()
-
-    threads = [_in_thread(results, k, deliver) for k in ("a", "b")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(WAIT)
+    results = delivered_twice_at_once(lambda: post(client, consumed(wo, "evt-race")))
 
     codes = sorted(results[k][0] for k in ("a", "b"))
     assert codes == [200, 201], results
@@ -105,8 +81,8 @@ def test_a_redelivery_waits_for_the_first_to_commit_then_replays_it(setup):
         r = post(client, body)
         return r.status_code, r.get("Idempotent-Replay")
 
-    one = _in_thread(results, "first", first)
-    two = _in_thread(results, "second", second)
+    one = in_thread(results, "first", first)
+    two = in_thread(results, "second", second)
     one.start()
     assert inside.wait(WAIT)
     two.start()

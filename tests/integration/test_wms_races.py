@@ -3,11 +3,11 @@ move posted, and both deliveries get the same answer."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
+from tests.integration.race_support import delivered_twice_at_once
 from tests.integration.test_wms_events import post, transferred, wms_client
 from tests.sales import conftest as sales_fixtures
 
@@ -15,7 +15,6 @@ from mederp.integration.models import InboundEvent
 from mederp.inventory.models import Move
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-WAIT = 20
 
 world = sales_fixtures.world
 make_product = sales_fixtures.make_product
@@ -36,24 +35,7 @@ def test_two_deliveries_of_one_transfer_at_once_move_the_stock_once(
     put_stock(world.lot_product, "L1", "10")
     client = wms_client(system)
     moves = Move.objects.count()
-    start = threading.Barrier(2)
-    results: dict[str, Any] = {}
-
-    def deliver(key: str) -> None:
-        try:
-            start.wait(WAIT)
-            r = post(client, transferred(world, "wms-race"))
-            results[key] = (r.status_code, r.json())
-        except Exception as exc:
-            results[key] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver, args=(k,)) for k in ("a", "b")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(WAIT)
+    results = delivered_twice_at_once(lambda: post(client, transferred(world, "wms-race")))
 
     codes = sorted(results[k][0] for k in ("a", "b"))
     assert codes == [200, 201], results

@@ -19,7 +19,7 @@ from pydantic import Field
 from mederp.core.actors import Actor
 from mederp.core.apiperms import require_perm
 from mederp.core.idempotency import run_idempotent
-from mederp.core.schemas import ERRORS, Offset, StrictIn
+from mederp.core.schemas import DB_INT_MAX, ERRORS, Offset, StrictIn
 from mederp.integration import selectors, services
 from mederp.integration.api.common import router
 from mederp.integration.errors import SubscriptionNotFound
@@ -33,7 +33,7 @@ VIEW_DEAD = "integration.view_deadletter"
 REPLAY = "integration.replay_deadletter"
 
 # A database id: positive and within a 64-bit integer (a larger one is refused, not a 500).
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 
 SHOWN_ONCE = (
     "The webhook signing secret, shown in this answer only (null in an idempotent replay, "

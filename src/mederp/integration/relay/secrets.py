@@ -1,32 +1,21 @@
 """The subscription secret at rest: a webhook's HMAC signing secret or a broker password,
-AES-256-GCM under a key derived from SECRET_KEY with this module's own context string.
+sealed by :mod:`mederp.core.sealing` under this module's own context.
 
-The relay must read the secret back to sign (or to log in), so it is encrypted, not hashed; a
-database dump alone does not reveal it. Rotating SECRET_KEY means re-entering every secret
-(the same trade-off as :mod:`mederp.identity.crypto` for TOTP seeds).
+The relay must read the secret back to sign (or to log in), so it is encrypted, not hashed.
+Rotating SECRET_KEY means re-entering every secret (as for TOTP seeds).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
 import secrets
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
+from mederp.core import sealing
 
 _CONTEXT = b"mederp.integration.relay.secret.v1"
-_NONCE = 12
 
 
-class SecretUnreadable(ValueError):
-    """The stored secret cannot be decrypted (SECRET_KEY changed, or the value was altered)."""
-
-
-def _key() -> bytes:
-    return hashlib.sha256(_CONTEXT + settings.SECRET_KEY.encode()).digest()
+class SecretUnreadable(sealing.Unreadable):
+    """The stored secret cannot be opened (SECRET_KEY changed, or the value was altered)."""
 
 
 def generate_secret() -> str:
@@ -35,16 +24,13 @@ def generate_secret() -> str:
 
 
 def seal_secret(plaintext: str) -> str:
-    """Encrypt ``plaintext`` for ``Subscription.secret_encrypted`` (base64 of nonce + sealed)."""
-    nonce = os.urandom(_NONCE)
-    sealed = AESGCM(_key()).encrypt(nonce, plaintext.encode(), _CONTEXT)
-    return base64.b64encode(nonce + sealed).decode()
+    """Seal ``plaintext`` for ``Subscription.secret_encrypted``."""
+    return sealing.seal(plaintext, context=_CONTEXT)
 
 
 def open_secret(ciphertext: str) -> str:
-    """Decrypt what :func:`seal_secret` produced; :class:`SecretUnreadable` when it cannot."""
+    """Open what :func:`seal_secret` sealed; :class:`SecretUnreadable` when it cannot."""
     try:
-        raw = base64.b64decode(ciphertext, validate=True)
-        return AESGCM(_key()).decrypt(raw[:_NONCE], raw[_NONCE:], _CONTEXT).decode()
-    except (ValueError, InvalidTag) as exc:
+        return sealing.unseal(ciphertext, context=_CONTEXT)
+    except sealing.Unreadable as exc:
         raise SecretUnreadable("the subscription secret cannot be decrypted") from exc
